@@ -1,0 +1,45 @@
+# policyqa — the two commands a newcomer needs are `make serve` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+CORPUS ?= data/corpus
+
+.PHONY: install index serve test lint format eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install pinned dependencies (idempotent)
+
+index: install  ## index the bundled sample corpus (incremental: only changes are embedded)
+	$(BIN)/policyqa ingest $(CORPUS)
+
+serve: index  ## set up, index the sample corpus and serve on http://$(HOST):$(PORT)
+	$(BIN)/policyqa serve --host $(HOST) --port $(PORT)
+
+test: install  ## run the test suite
+	$(BIN)/pytest -q
+
+lint: install  ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+eval: index  ## retrieval quality on the dev questions and (if present) the CMRC 2018 trial set
+	$(BIN)/policyqa eval data/eval/dev_qa.jsonl
+	$(BIN)/python -m bench.cmrc
+
+bench: install  ## latency and throughput benchmarks (prints numbers)
+	$(BIN)/python -m bench.speed
+
+clean:
+	rm -rf $(VENV) data/index

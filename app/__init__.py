@@ -1,0 +1,1 @@
+"""policyqa service layer: settings, the search service, HTTP API, CLI and evaluation."""

@@ -1,0 +1,150 @@
+"""The HTTP API: an app factory, the lifespan that loads heavy objects once, and the routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from app.config import Settings
+from app.errors import InvalidRequest, install_error_handlers
+from app.service import SearchService
+from index.errors import IndexError_
+from index.retrieve import Hit, SearchFilters
+
+log = logging.getLogger(__name__)
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class SearchResult(BaseModel):
+    text: str
+    doc_id: str
+    title: str | None
+    region: str | None
+    date: str | None
+    section: str
+    score: float
+    chunk_id: str
+    publisher: str | None
+    source_url: str | None
+    start: int
+    end: int
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> SearchResult:
+        c, m = hit.chunk, hit.chunk.metadata
+        return cls(
+            text=c.text,
+            doc_id=c.doc_id,
+            title=m.title,
+            region=m.region,
+            date=m.date,
+            section=c.section_path,
+            score=hit.score,
+            chunk_id=c.chunk_id,
+            publisher=m.publisher,
+            source_url=m.source_url,
+            start=c.start,
+            end=c.end,
+        )
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[SearchResult]
+
+
+class Health(BaseModel):
+    status: str
+    build: str | None = None
+    documents: int | None = None
+    passages: int | None = None
+    encoder: str | None = None
+    detail: str | None = None
+
+
+def get_service(request: Request) -> SearchService:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[SearchService, Depends(get_service)]
+router = APIRouter(prefix="/api", tags=["search"])
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+def health(service: ServiceDep) -> Health | JSONResponse:
+    """200 when an index is loaded and searchable, 503 (with the reason) otherwise."""
+    try:
+        index = service.retriever.index
+    except IndexError_ as exc:
+        return JSONResponse(status_code=503, content=Health(status="unavailable", detail=str(exc)).model_dump())
+    return Health(
+        status="ok",
+        build=index.build_id,
+        documents=len(index.doc_ids),
+        passages=len(index.chunks),
+        encoder=index.encoder_id,
+    )
+
+
+@router.get("/search", response_model=SearchResponse)
+def search(
+    service: ServiceDep,
+    q: Annotated[str, Query(description="The question, in Chinese.", max_length=2000)],
+    k: Annotated[int, Query(ge=1, description="How many passages to return.")] = 5,
+    region: Annotated[str | None, Query(description="Only documents of this place (玉泉区, 包头市 …).")] = None,
+    doc_id: Annotated[str | None, Query(description="Only this document.")] = None,
+    date_from: Annotated[str | None, Query(pattern=_DATE, description="Documents dated on/after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, Query(pattern=_DATE, description="Documents dated on/before (YYYY-MM-DD).")] = None,
+) -> SearchResponse:
+    """Passages that answer ``q``, best first, each with its document's title, region, date and section."""
+    settings = service.settings
+    question = q.strip()
+    if not question:
+        raise InvalidRequest("q", "参数 q 不能为空，请输入问题")
+    if len(question) > settings.max_question_chars:
+        raise InvalidRequest("q", f"问题太长（最多 {settings.max_question_chars} 个字）")
+    if k > settings.max_k:
+        raise InvalidRequest("k", f"参数 k 必须在 1 到 {settings.max_k} 之间")
+    filters = SearchFilters(region=region, doc_id=doc_id, date_from=date_from, date_to=date_to)
+    hits = service.search(question, k, filters)
+    return SearchResponse(query=question, results=[SearchResult.from_hit(h) for h in hits])
+
+
+def _route_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = SearchService(settings)
+        try:
+            service.warm_up()
+        except IndexError_ as exc:
+            log.error("starting without an index: %s", exc)
+        app.state.service = service
+        yield
+
+    app = FastAPI(
+        title="policyqa",
+        description="Question answering over local education policy documents.",
+        lifespan=lifespan,
+        generate_unique_id_function=_route_id,
+    )
+    install_error_handlers(app)
+    app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,145 @@
+"""``policyqa`` command line: a thin layer over the functions the HTTP API uses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import Settings
+from app.evaluation import evaluate_retrieval, load_qa
+from app.service import SearchService, ingest_directory
+from index.errors import IndexError_
+from index.retrieve import SearchFilters
+
+cli = typer.Typer(
+    help="policyqa: question answering over local education policy documents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+IndexDir = Annotated[
+    Path | None, typer.Option("--index-dir", help="Index directory (default: data/index or POLICYQA_INDEX_DIR).")
+]
+
+
+def _settings(index_dir: Path | None, **overrides: object) -> Settings:
+    settings = Settings()
+    update = {k: v for k, v in {"index_dir": index_dir, **overrides}.items() if v is not None}
+    return settings.model_copy(update=update)
+
+
+def _service(settings: Settings) -> SearchService:
+    service = SearchService(settings)
+    try:
+        service.warm_up()
+    except IndexError_ as exc:
+        typer.secho(f"Error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    return service
+
+
+@cli.command()
+def ingest(
+    directory: Annotated[Path | None, typer.Argument(help="Corpus directory (default: data/corpus).")] = None,
+    index_dir: IndexDir = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Index every document in DIRECTORY; only new or changed documents are embedded again."""
+    settings = _settings(index_dir)
+    try:
+        outcome = ingest_directory(settings, directory, progress=not quiet)
+    except FileNotFoundError as exc:
+        typer.secho(f"Error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    for error in outcome.corpus.errors:
+        typer.secho(f"skipped {error}", fg="yellow", err=True)
+    report = outcome.build
+    if report is None:
+        typer.secho("Error: no readable document found; the current index was left as it was.", fg="red", err=True)
+        raise typer.Exit(1)
+    if report.up_to_date:
+        typer.echo(f"Index is up to date: {report.documents} documents, {report.chunks} passages.")
+        return
+    typer.echo(
+        f"Indexed {report.documents} documents into {report.chunks} passages in {report.seconds:.1f}s "
+        f"(added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
+        f"unchanged {report.unchanged}; embedded {report.embedded}, reused {report.reused}).\n"
+        f"Index: {settings.index_dir / 'current'} -> {report.build_id}"
+    )
+
+
+@cli.command()
+def search(
+    question: Annotated[str, typer.Argument(help="The question, e.g. 外地户口孩子能在玉泉区上公办小学吗")],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages.")] = 5,
+    region: Annotated[str | None, typer.Option(help="Only documents of this place.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Print the passages that answer QUESTION, best first, with their sources."""
+    from app.api import SearchResult
+
+    hits = _service(_settings(index_dir)).search(question, k, SearchFilters(region=region))
+    results = [SearchResult.from_hit(h) for h in hits]
+    if as_json:
+        typer.echo(
+            json.dumps({"query": question, "results": [r.model_dump() for r in results]}, ensure_ascii=False, indent=1)
+        )
+        return
+    if not results:
+        typer.echo("No matching passage.")
+    for n, r in enumerate(results, 1):
+        source = " · ".join(p for p in (r.title, r.region, r.date) if p)
+        typer.secho(f"[{n}] {source}  (score {r.score:.3f})", bold=True)
+        if r.section:
+            typer.echo(f"    {r.section}")
+        typer.echo("    " + r.text.replace("\n", "\n    ") + "\n")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from app.api import create_app
+
+    settings = _settings(index_dir, host=host, port=port)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+@cli.command("eval")
+def evaluate(
+    qa_file: Annotated[Path, typer.Argument(help="Questions in JSONL (see data/eval/dev_qa.jsonl).", exists=True)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    mode: Annotated[str | None, typer.Option(help="Retriever: hybrid, bm25 or dense.")] = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Score retrieval on QA_FILE: hit@1, hit@5 and MRR."""
+    try:
+        items = load_qa(qa_file)
+    except ValueError as exc:
+        typer.secho(f"Error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    service = _service(_settings(index_dir, retrieval_mode=mode))
+    scores = evaluate_retrieval(service.search, items).as_dict()
+    if as_json:
+        typer.echo(json.dumps(scores, ensure_ascii=False))
+        return
+    typer.echo(
+        f"questions {scores['questions']}  hit@1 {scores['hit@1']:.3f}  hit@5 {scores['hit@5']:.3f}  "
+        f"MRR {scores['mrr']:.3f}"
+    )
+    if scores["misses_at_5"]:
+        typer.echo(f"not in top 5: {', '.join(scores['misses_at_5'])}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    cli()

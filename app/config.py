@@ -1,0 +1,37 @@
+"""All settings in one place, read from the environment (prefix ``POLICYQA_``) and an optional ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICYQA_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(Path("data/corpus"), description="Documents `policyqa ingest` reads by default.")
+    index_dir: Path = Field(Path("data/index"), description="Where built indexes live (git-ignored).")
+
+    encoder: Literal["use", "sentence-transformers"] = "use"
+    model_dir: Path | None = Field(None, description="Local sentence-transformers model directory.")
+    query_prefix: str | None = Field(None, description="Instruction put before queries; default: the model's.")
+    threads: int = Field(2, ge=1, description="CPU threads for encoding and FAISS.")
+
+    chunk_size: int = Field(300, ge=20, description="Largest passage, in characters.")
+    chunk_overlap: int = Field(60, ge=0, description="Overlap between passages (whole sentences).")
+    vector_index: Literal["flat", "hnsw", "ivf"] = "flat"
+
+    retrieval_mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    bm25_weight: float = Field(0.7, ge=0.0, le=1.0)
+    candidates: int = Field(100, ge=1, description="Candidates each retriever contributes before fusion.")
+    jurisdiction: bool = Field(True, description="Prefer documents of the place a question names.")
+
+    max_k: int = Field(20, ge=1, description="Most results one search may ask for.")
+    max_question_chars: int = Field(500, ge=1)
+    reload_check_seconds: float = Field(2.0, ge=0.0, description="How often the server looks for a new build.")
+
+    host: str = "127.0.0.1"
+    port: int = 8000

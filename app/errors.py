@@ -1,0 +1,73 @@
+"""Domain errors mapped to HTTP responses in one place. Every error body is JSON; no stack traces."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from index.errors import EncoderMismatch, IndexCorrupt, IndexNotBuilt
+
+log = logging.getLogger(__name__)
+
+
+class InvalidRequest(Exception):
+    """A request the API understood but cannot serve; ``message`` is shown to the user (Chinese)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+_MESSAGES = {
+    "missing": "缺少参数 {field}",
+    "string_too_short": "参数 {field} 不能为空",
+    "string_too_long": "参数 {field} 太长（最多 {max_length} 个字符）",
+    "int_parsing": "参数 {field} 必须是整数",
+    "greater_than_equal": "参数 {field} 不能小于 {ge}",
+    "less_than_equal": "参数 {field} 不能大于 {le}",
+    "string_pattern_mismatch": "参数 {field} 格式不正确",
+    "extra_forbidden": "不支持的参数 {field}",
+}
+
+
+def _readable(error: dict) -> dict:
+    field = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body"))
+    template = _MESSAGES.get(error.get("type", ""))
+    message = template.format(field=field, **(error.get("ctx") or {})) if template else f"参数 {field} 无效"
+    return {"field": field, "message": message}
+
+
+def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": code, "detail": message, **extra})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [_readable(e) for e in exc.errors()]
+        return _error(422, "invalid_request", "；".join(e["message"] for e in errors), errors=errors)
+
+    @app.exception_handler(InvalidRequest)
+    async def invalid(_: Request, exc: InvalidRequest) -> JSONResponse:
+        return _error(422, "invalid_request", exc.message, errors=[{"field": exc.field, "message": exc.message}])
+
+    @app.exception_handler(IndexNotBuilt)
+    @app.exception_handler(EncoderMismatch)
+    @app.exception_handler(IndexCorrupt)
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.error("index unavailable: %s", exc)
+        return _error(503, "index_unavailable", "服务暂时不可用：政策文件索引尚未就绪，请稍后再试。")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return _error(500, "internal_error", "服务出现内部错误，请稍后再试。")

@@ -1,0 +1,122 @@
+"""The functions the CLI and the HTTP API share: build the index, and search it.
+
+``SearchService`` is cheap to construct; ``warm_up()`` loads the encoder and the
+index once. While serving, it notices when ``policyqa ingest`` switched in a new
+build and loads it, so queries keep being answered from the old index until the
+new one is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.config import Settings
+from index.encoders import load_encoder
+from index.errors import IndexNotBuilt
+from index.protocols import Encoder
+from index.retrieve import Hit, HybridRetriever, RetrievalConfig, SearchFilters
+from index.store import BuildReport, BuildSettings, IndexStore
+from index.tokenize import ChineseTokenizer
+from ingest.pipeline import CorpusLoad, load_corpus
+
+log = logging.getLogger(__name__)
+
+
+def encoder_for(settings: Settings) -> Encoder:
+    return load_encoder(settings.encoder, settings.model_dir, settings.query_prefix, settings.threads)
+
+
+def build_settings(settings: Settings) -> BuildSettings:
+    return BuildSettings(
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        vector_index=settings.vector_index,
+        threads=settings.threads,
+    )
+
+
+def retrieval_config(settings: Settings) -> RetrievalConfig:
+    return RetrievalConfig(
+        mode=settings.retrieval_mode,
+        bm25_weight=settings.bm25_weight,
+        candidates=settings.candidates,
+        jurisdiction=settings.jurisdiction,
+    )
+
+
+@dataclass
+class IngestOutcome:
+    corpus: CorpusLoad
+    build: BuildReport | None
+
+
+def ingest_directory(settings: Settings, directory: Path | None = None, progress: bool = True) -> IngestOutcome:
+    """Read a corpus directory and build (incrementally) the index for it.
+
+    With no readable document at all, nothing is built and the current index stays.
+    """
+    corpus = load_corpus(directory or settings.corpus_dir, progress=progress)
+    if not corpus.documents:
+        return IngestOutcome(corpus, None)
+    report = IndexStore(settings.index_dir).build(
+        corpus.documents, encoder_for(settings), build_settings(settings), ChineseTokenizer(), progress=progress
+    )
+    return IngestOutcome(corpus, report)
+
+
+class SearchService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = IndexStore(settings.index_dir)
+        self._retriever: HybridRetriever | None = None
+        self._build_link: str | None = None
+        self._checked_at = 0.0
+        self._reload_lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self._retriever is not None
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        self._maybe_reload()
+        if self._retriever is None:
+            raise IndexNotBuilt(f"no index is loaded from '{self.settings.index_dir}'. Build one with: policyqa ingest")
+        return self._retriever
+
+    def warm_up(self) -> None:
+        """Load the encoder and the current index (idempotent)."""
+        if self._retriever is None:
+            self._load()
+
+    def _load(self) -> None:
+        link = self.store.current_build_id()
+        encoder = encoder_for(self.settings)
+        index = self.store.load(encoder, ChineseTokenizer())
+        self._retriever = HybridRetriever(index, encoder, config=retrieval_config(self.settings))
+        self._build_link = link
+        log.info("loaded index %s (%d passages)", index.build_id, len(index.chunks))
+
+    def _maybe_reload(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < self.settings.reload_check_seconds:
+            return
+        self._checked_at = now
+        if self.store.current_build_id() == self._build_link and self._retriever is not None:
+            return
+        if not self._reload_lock.acquire(blocking=False):
+            return  # another request is loading the new build; keep serving the old one
+        try:
+            self._load()
+        except IndexNotBuilt:
+            if self._retriever is None:
+                raise
+        finally:
+            self._reload_lock.release()
+
+    def search(self, query: str, k: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
+        return self.retriever.search(query, k, filters)

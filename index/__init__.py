@@ -1,0 +1,1 @@
+"""Index: encoders, vector store, keyword index, persistence and hybrid retrieval."""

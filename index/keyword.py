@@ -1,0 +1,45 @@
+"""BM25 keyword index over jieba tokens (bm25s: sparse matrices, no per-document Python loop)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from index.tokenize import ChineseTokenizer
+
+_DIR = "bm25"
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+
+
+class Bm25Index:
+    def __init__(self, model: bm25s.BM25, tokenizer: ChineseTokenizer, size: int) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.size = size
+
+    @classmethod
+    def build(cls, token_lists: Sequence[list[str]], tokenizer: ChineseTokenizer) -> Bm25Index:
+        model = bm25s.BM25()
+        # An empty token list would make bm25s drop the row; a placeholder keeps ids aligned.
+        model.index([tokens or ["\x00"] for tokens in token_lists], show_progress=False)
+        return cls(model, tokenizer, len(token_lists))
+
+    @classmethod
+    def load(cls, directory: Path, tokenizer: ChineseTokenizer, size: int) -> Bm25Index:
+        return cls(bm25s.BM25.load(str(directory / _DIR), mmap=False), tokenizer, size)
+
+    def save(self, directory: Path) -> None:
+        self.model.save(str(directory / _DIR))
+
+    def __len__(self) -> int:
+        return self.size
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = self.tokenizer.query_tokens(query)
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.model.get_scores(tokens), dtype=np.float32)

@@ -1,0 +1,62 @@
+"""Chinese tokenisation for the keyword index: jieba search-mode cut, a policy-term user dictionary,
+stop words and punctuation removed, Latin text lower-cased."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import cached_property
+from pathlib import Path
+
+import jieba
+
+_HERE = Path(__file__).parent
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff%％]")
+
+jieba.setLogLevel(logging.WARNING)
+
+
+class ChineseTokenizer:
+    """jieba with our user dictionary, in its own ``jieba.Tokenizer`` (no global state)."""
+
+    def __init__(
+        self,
+        user_dict: Path = _HERE / "userdict.txt",
+        stopwords: Path = _HERE / "stopwords.txt",
+        synonyms: Path = _HERE / "synonyms.txt",
+    ):
+        self.user_dict = user_dict
+        self.stopwords = frozenset(stopwords.read_text(encoding="utf-8").split())
+        self.expansions = _read_synonyms(synonyms)
+
+    @cached_property
+    def _jieba(self) -> jieba.Tokenizer:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.load_userdict(str(self.user_dict))
+        return tokenizer
+
+    def tokenize(self, text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text).lower()
+        return [
+            token
+            for token in self._jieba.cut_for_search(text)
+            if token.strip() and token not in self.stopwords and _WORDLIKE.search(token)
+        ]
+
+    def query_tokens(self, query: str) -> list[str]:
+        """Tokens of a question, plus the official terms for the everyday words it uses (外地户口 → 随迁子女)."""
+        tokens = self.tokenize(query)
+        extra = [t for term, official in self.expansions.items() if term in query for t in official]
+        return tokens + [t for t in dict.fromkeys(extra) if t not in tokens]
+
+
+def _read_synonyms(path: Path) -> dict[str, tuple[str, ...]]:
+    expansions: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "=>" not in line or line.lstrip().startswith("#"):
+            continue
+        terms, official = (part.split() for part in line.split("=>", 1))
+        for term in terms:
+            expansions[term] = expansions.get(term, ()) + tuple(official)
+    return expansions

@@ -1,0 +1,110 @@
+"""Strip web-page chrome and repeated header blocks from a document's text, keeping the body.
+
+Rules are line based and conservative: a line is dropped only when it matches a
+chrome pattern (navigation, logo, breadcrumb, disclaimer, keyword list, file
+metadata block, table of contents), and a tail block (after 责任编辑, 上一篇,
+文件下载 …) is cut only when no body paragraph follows it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u200b]+")
+
+# Labels of the metadata table government sites print above a document.
+_GOV_LABEL = (
+    r"(?:索\s*引\s*号|主\s*题\s*分\s*类|发\s*布\s*机\s*构|文\s*号|成\s*文\s*日\s*期|公\s*文\s*时\s*效|"
+    r"发\s*布\s*日\s*期|发\s*布\s*时\s*间|来\s*源|有\s*效\s*性|生\s*效\s*日\s*期|废\s*止\s*日\s*期|"
+    r"信\s*息\s*名\s*称|发\s*文\s*机\s*关|发\s*文\s*字\s*号|主\s*题\s*词|公\s*开\s*方\s*式|浏览次数|阅读次数)"
+)
+_GOV_META_LINE = re.compile(rf"^(?:(?:https?://\S+\s*)?{_GOV_LABEL}(?:[:：]|\s|$)[^。]{{0,40}}?)+$")
+
+_CHROME_LINE = [
+    re.compile(p)
+    for p in (
+        r"^.{0,20}(?:logo|LOGO|Logo)$",
+        r"^.{0,40}(?:>|»|＞|›).{0,40}(?:>|»|＞|›).{0,40}$",  # breadcrumb: 首页 > 教育 > 正文
+        r"^.{0,30}(?:当前位置|您的位置)[:：]",
+        r"^.{0,60}(?:门户网站|版权所有|©|Copyright|ICP备|网站地图|联系我们|主办单位|技术支持)",
+        r"^(?:责任编辑|编辑|审核|校对|作者|记者|通讯员)[:：].{0,20}$",
+        r"^.{0,10}(?:上一篇|下一篇|上一条|下一条)[:：]?",
+        r"^\s*免责声明",
+        r"^.{0,40}(?:推荐您阅读|以下文章|以下词汇|相关阅读|推荐阅读|延伸阅读|相关新闻|热点推荐)[:：]?$",
+        r"^(?:更多|最新推荐|图文资讯|打印本页|关闭窗口|【打印】|【关闭】|分享到.{0,20}|字号[:：].{0,10}|扫一扫.{0,20})$",
+        r"^(?:文件下载|附件下载|附件[:：]?)$",
+    )
+]
+# A keyword list: 内蒙古,包头市,五大工程,孩子,… (many short items, no sentence).
+_KEYWORD_LIST = re.compile(r"^(?:[^,，、。\s]{1,8}[,，、]){4,}[^,，、。\s]{1,8}$")
+
+_TAIL_MARKER = re.compile(
+    r"^(?:责任编辑|免责声明|.{0,10}上一篇|.{0,10}上一条|文件下载|附件下载|相关阅读|推荐阅读|"
+    r".{0,20}推荐您阅读)"
+)
+_TOC_TITLE = re.compile(r"^目\s*录$")
+_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[.．、]|[（(]\d{1,2}[）)]|"
+    r"专栏\s*\d+|第[一二三四五六七八九十百]+[章节条部分])"
+)
+
+
+def normalise_whitespace(text: str) -> str:
+    """Unify line ends and spaces; keep characters otherwise as the source wrote them."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines)
+
+
+def is_chrome_line(line: str) -> bool:
+    if _GOV_META_LINE.match(line) and len(line) <= 80:
+        return True
+    return any(p.search(line) for p in _CHROME_LINE) or bool(_KEYWORD_LIST.match(line))
+
+
+def is_body_paragraph(line: str) -> bool:
+    """A line that reads like running text of the document, not page furniture."""
+    return len(line) >= 40 and any(c in line for c in "。；;！？") and not is_chrome_line(line)
+
+
+def _drop_leading_category(lines: list[str]) -> list[str]:
+    """A site category label (such as 历史规划) above a government metadata block is chrome."""
+    for i, line in enumerate(lines[:15]):
+        if _GOV_META_LINE.match(line):
+            return [ln for j, ln in enumerate(lines) if j >= i or len(ln) > 8]
+    return lines
+
+
+def _drop_table_of_contents(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if _TOC_TITLE.match(lines[i]):
+            j = i + 1
+            while j < len(lines) and (
+                not lines[j] or (_HEADING.match(lines[j]) and len(lines[j]) <= 40 and "。" not in lines[j])
+            ):
+                j += 1
+            if j > i + 2:  # a real TOC lists several headings
+                i = j
+                continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+def _cut_tail(lines: list[str]) -> list[str]:
+    for i, line in enumerate(lines):
+        if i > 0 and _TAIL_MARKER.match(line) and not any(is_body_paragraph(ln) for ln in lines[i + 1 :]):
+            return lines[:i]
+    return lines
+
+
+def clean_text(text: str) -> str:
+    """Return the document body: chrome removed, paragraphs one per line, no blank runs."""
+    lines = normalise_whitespace(text).split("\n")
+    lines = _drop_leading_category([ln for ln in lines if ln])
+    lines = _drop_table_of_contents(lines)
+    lines = _cut_tail(lines)
+    return "\n".join(ln for ln in lines if not is_chrome_line(ln))

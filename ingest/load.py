@@ -1,0 +1,183 @@
+"""Read files of the supported formats into ``RawDocument``s.
+
+Encodings are detected, not guessed by crash: UTF-8 (with or without BOM) and
+GB18030 (a superset of GBK/GB2312, common for government files) are tried
+strictly, then charset-normalizer decides. Anything that is not text fails with
+an ``IngestError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.errors import EmptyDocument, IngestError, UnsupportedFormat
+from ingest.models import DocumentMetadata, RawDocument
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+MANIFEST_NAME = "manifest.csv"
+_META_KEYS = ("title", "region", "publisher", "date", "source_url", "doc_number")
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """Decode bytes of a text file; raise ``IngestError`` for binary or undecodable data."""
+    if not data.strip():
+        raise EmptyDocument(path, "the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise IngestError(path, "looks like a binary file, not text")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise IngestError(path, "cannot detect the text encoding")
+    return str(best)
+
+
+def _read_front_matter(text: str) -> tuple[str, DocumentMetadata]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return text, DocumentMetadata()
+    values: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() in _META_KEYS and value.strip():
+            values[key.strip()] = value.strip().strip("\"'")
+    return text[match.end() :], DocumentMetadata(**values)
+
+
+def _load_markdown(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    text, meta = _read_front_matter(decode_text(data, path))
+    text = re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", text)
+    text = re.sub(r"(?m)^\s*[-*+]\s+", "", text)
+    return text, meta
+
+
+def _load_html(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    import trafilatura
+
+    html = decode_text(data, path)
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    found = trafilatura.extract_metadata(html)
+    meta = DocumentMetadata(
+        title=found.title if found else None,
+        date=found.date if found else None,
+        source_url=found.url if found else None,
+    )
+    return text or "", meta
+
+
+def _load_pdf(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = reader.metadata.title if reader.metadata else None
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise IngestError(path, f"cannot read PDF ({exc})") from exc
+    return "\n".join(pages), DocumentMetadata(title=title or None)
+
+
+def _load_docx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    import zipfile
+
+    from docx import Document
+
+    try:
+        doc = Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise IngestError(path, f"cannot read DOCX ({exc})") from exc
+    lines = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            lines.append(" ".join(cell.text for cell in row.cells))
+    return "\n".join(lines), DocumentMetadata(title=doc.core_properties.title or None)
+
+
+def _load_txt(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    return _read_front_matter(decode_text(data, path))
+
+
+_LOADERS = {
+    ".txt": _load_txt,
+    ".md": _load_markdown,
+    ".html": _load_html,
+    ".htm": _load_html,
+    ".pdf": _load_pdf,
+    ".docx": _load_docx,
+}
+
+
+def load_file(path: Path, doc_id: str | None = None) -> RawDocument:
+    """Read one file. Raises ``IngestError`` (or a subclass) naming the file."""
+    name = str(path)
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise UnsupportedFormat(
+            name, f"unsupported file type '{path.suffix or '(none)'}'; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(name, f"cannot read the file ({exc.strerror})") from exc
+    text, meta = loader(data, name)
+    if not text.strip():
+        raise EmptyDocument(name, "no text could be extracted")
+    return RawDocument(
+        doc_id=doc_id or path.stem,
+        path=name,
+        text=text,
+        format=path.suffix.lower().lstrip("."),
+        metadata=meta,
+    )
+
+
+def read_manifest(directory: Path) -> dict[str, DocumentMetadata]:
+    """Metadata an administrator typed in, keyed by file name. Blank cells stay unknown."""
+    manifest = directory / MANIFEST_NAME
+    if not manifest.exists():
+        return {}
+    text = decode_text(manifest.read_bytes(), str(manifest))
+    rows: dict[str, DocumentMetadata] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        file_name = (row.get("file") or "").strip()
+        if file_name:
+            values = {k: (row.get(k) or "").strip() or None for k in _META_KEYS}
+            rows[file_name] = DocumentMetadata(**values)
+    return rows
+
+
+def iter_corpus_files(directory: Path) -> Iterator[Path]:
+    """Every file below ``directory`` except the manifest and hidden files, in a stable order."""
+    for path in sorted(directory.rglob("*")):
+        if (
+            path.is_file()
+            and path.name != MANIFEST_NAME
+            and not any(part.startswith(".") for part in path.relative_to(directory).parts)
+        ):
+            yield path
+
+
+def doc_id_for(path: Path, directory: Path) -> str:
+    """A document's id is its path below the corpus directory, without the suffix."""
+    return path.relative_to(directory).with_suffix("").as_posix()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,59 @@
+"""Metadata a document states about itself (发布机构, 成文日期, 发布时间, 来源, 文号, URL).
+
+Only what the text says is returned; a field the text does not state stays ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.clean import normalise_whitespace
+from ingest.models import DocumentMetadata
+
+_HEAD_LINES = 40
+_DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+_LABELLED_DATE = {
+    label: re.compile(rf"{pattern}\s*[:：]?\s*{_DATE}")
+    for label, pattern in (
+        ("written", r"成\s*文\s*日\s*期"),
+        ("published", r"发\s*布\s*(?:日\s*期|时\s*间)"),
+    )
+}
+_PUBLISHER = re.compile(r"发\s*布\s*机\s*构\s*[:：]?\s*([^\s:：]{2,30})")
+_SOURCE = re.compile(r"来\s*源\s*[:：]\s*([^\s:：]{2,30})")
+_DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d{1,4}\s*号)")
+_URL = re.compile(r"https?://[^\s\u4e00-\u9fa5<>\"']+")
+_LABEL_ONLY = re.compile(r"^(?:文\s*号|公\s*文\s*时\s*效|主\s*题\s*分\s*类|成\s*文\s*日\s*期)$")
+
+
+def _iso(match: re.Match[str]) -> str:
+    year, month, day = match.group(1), int(match.group(2)), int(match.group(3))
+    return f"{year}-{month:02d}-{day:02d}"
+
+
+def extract_metadata(text: str) -> DocumentMetadata:
+    """Read the fields the head of ``text`` states. Missing fields stay ``None``."""
+    head = "\n".join(normalise_whitespace(text).split("\n")[:_HEAD_LINES])
+    dates = {k: p.search(head) for k, p in _LABELLED_DATE.items()}
+    date = next((_iso(m) for m in (dates["written"], dates["published"]) if m), None)
+    publisher = _PUBLISHER.search(head)
+    source = _SOURCE.search(head)
+    publisher_name = publisher.group(1) if publisher else (source.group(1) if source else None)
+    if publisher_name and _LABEL_ONLY.match(publisher_name):
+        publisher_name = None
+    number = _DOC_NUMBER.search(head)
+    url = _URL.search(head)
+    return DocumentMetadata(
+        publisher=publisher_name,
+        date=date,
+        doc_number=number.group(1) if number else None,
+        source_url=url.group(0).rstrip(".,;") if url else None,
+    )
+
+
+def first_title_line(cleaned: str) -> str | None:
+    """A title for a document that has none: its first short line that is not a numbered heading."""
+    for line in cleaned.split("\n")[:10]:
+        if 4 <= len(line) <= 60 and not line.endswith(("。", "；", ";", "：", ":")):
+            return line
+    return None

@@ -1,0 +1,68 @@
+"""Typed records that flow through the pipeline: documents in, chunks out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """What is known about a document. ``None`` means unknown: never guessed."""
+
+    title: str | None = None
+    region: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    source_url: str | None = None
+    doc_number: str | None = None
+
+    def merged_over(self, fallback: DocumentMetadata) -> DocumentMetadata:
+        """Fields of ``self`` win; gaps are filled from ``fallback``."""
+        return DocumentMetadata(**{f.name: getattr(self, f.name) or getattr(fallback, f.name) for f in fields(self)})
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A file's text as read from disk, before cleaning."""
+
+    doc_id: str
+    path: str
+    text: str
+    format: str
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """A cleaned document with its metadata; offsets of chunks point into ``text``."""
+
+    doc_id: str
+    path: str
+    text: str
+    metadata: DocumentMetadata
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document. ``text == document.text[start:end]``."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    section: tuple[str, ...]
+    metadata: DocumentMetadata
+
+    @property
+    def section_path(self) -> str:
+        return " > ".join(self.section)
+
+    def index_text(self) -> str:
+        """The text keyword and vector indexes see: title and section give a passage its context."""
+        head = " ".join(p for p in (self.metadata.title, *self.section) if p)
+        return f"{head}\n{self.text}" if head else self.text
