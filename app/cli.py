@@ -143,3 +143,7 @@ def evaluate(
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -155,7 +155,6 @@ class IndexStore:
         settings: BuildSettings,
         tokenizer: ChineseTokenizer,
         progress: bool = True,
-        on_embedded: Callable[[int], None] | None = None,
     ) -> BuildReport:
         """Build a new index from ``documents`` (the whole corpus) and switch to it."""
         started = time.perf_counter()
@@ -179,7 +178,7 @@ class IndexStore:
             texts = [c.index_text() for c in chunks]
             keys = [sha256_text(t) for t in texts]
             cache = self._vector_cache(previous) if same_setup else {}
-            vectors, embedded = self._embed(texts, keys, cache, encoder, progress, on_embedded)
+            vectors, embedded = self._embed(texts, keys, cache, encoder, progress)
             tokens = [tokenizer.tokenize(t) for t in tqdm(texts, desc="Tokenising", disable=not progress)]
 
             build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + f"-{os.getpid()}"
@@ -248,7 +247,6 @@ class IndexStore:
         cache: dict[str, np.ndarray],
         encoder: Encoder,
         progress: bool,
-        on_embedded: Callable[[int], None] | None,
         batch: int = 64,
     ) -> tuple[np.ndarray, int]:
         vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
@@ -263,8 +261,6 @@ class IndexStore:
                 rows = todo[i : i + batch]
                 vectors[rows] = encoder.encode_documents([texts[r] for r in rows])
                 bar.update(len(rows))
-                if on_embedded:
-                    on_embedded(i + len(rows))
         return vectors, len(todo)
 
     @staticmethod

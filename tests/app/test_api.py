@@ -1,0 +1,127 @@
+"""The HTTP API through a real client, and end to end through a real uvicorn server."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api import create_app
+from app.config import Settings
+from tests.conftest import ROOT
+
+RESULT_FIELDS = {"text", "doc_id", "title", "region", "date", "section", "score"}
+
+
+@pytest.fixture(scope="module")
+def client(index_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(index_settings)) as client:
+        yield client
+
+
+class TestSearch:
+    def test_answers_with_sources(self, client: TestClient) -> None:
+        response = client.get("/api/search", params={"q": "玉泉区教师缺编多少人？", "k": 3})
+        assert response.status_code == 200
+        results = response.json()["results"]
+        assert len(results) == 3
+        assert RESULT_FIELDS <= set(results[0])
+        top = results[0]
+        assert "教师缺编共计719名" in top["text"]
+        assert top["title"] == "玉泉区教育事业发展“十四五”规划(2021-2025)"
+        assert top["region"] == "内蒙古自治区呼和浩特市玉泉区"
+        assert top["date"] == "2022-07-04"
+        assert top["section"].startswith("一、发展基础")
+        assert results[0]["score"] >= results[1]["score"] >= results[2]["score"]
+
+    def test_region_filter(self, client: TestClient) -> None:
+        results = client.get("/api/search", params={"q": "教师", "k": 10, "region": "康巴什"}).json()["results"]
+        assert results and {r["region"] for r in results} == {"内蒙古自治区鄂尔多斯市康巴什区"}
+
+    @pytest.mark.parametrize(
+        ("params", "field", "message"),
+        [
+            ({"q": ""}, "q", "参数 q 不能为空"),
+            ({"q": "   "}, "q", "参数 q 不能为空"),
+            ({}, "q", "缺少参数 q"),
+            ({"q": "学位", "k": 0}, "k", "参数 k 不能小于 1"),
+            ({"q": "学位", "k": 21}, "k", "参数 k 必须在 1 到 20 之间"),
+            ({"q": "学位", "k": "many"}, "k", "参数 k 必须是整数"),
+            ({"q": "学" * 501}, "q", "问题太长"),
+            ({"q": "学位", "date_from": "2024/01/01"}, "date_from", "参数 date_from 格式不正确"),
+        ],
+    )
+    def test_bad_input_is_a_readable_422(self, client: TestClient, params: dict, field: str, message: str) -> None:
+        response = client.get("/api/search", params=params)
+        assert response.status_code == 422
+        body = response.json()
+        assert body["error"] == "invalid_request"
+        assert message in body["detail"]
+        assert body["errors"][0]["field"] == field
+
+    def test_health(self, client: TestClient) -> None:
+        body = client.get("/api/health").json()
+        assert body["status"] == "ok" and body["documents"] == 5 and body["passages"] > 100
+        assert body["encoder"] == "use-multilingual-v3"
+
+    def test_openapi_docs(self, client: TestClient) -> None:
+        spec = client.get("/openapi.json").json()
+        assert spec["paths"]["/api/search"]["get"]["operationId"] == "search-search"
+        assert client.get("/docs").status_code == 200
+
+    def test_unknown_route_is_json(self, client: TestClient) -> None:
+        response = client.get("/api/nothing")
+        assert response.status_code == 404 and response.json()["error"] == "http_error"
+
+
+def test_without_an_index_health_is_503_and_search_says_so(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(index_dir=tmp_path))) as client:
+        health = client.get("/api/health")
+        assert health.status_code == 503
+        assert "policyqa ingest" in health.json()["detail"]
+        search = client.get("/api/search", params={"q": "学位"})
+        assert search.status_code == 503
+        assert search.json()["detail"].startswith("服务暂时不可用")
+        assert "Traceback" not in search.text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_real_server_end_to_end(index_settings: Settings) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--index-dir", str(index_settings.index_dir)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not become healthy: " + proc.stderr.read1().decode(errors="replace"))
+        response = httpx.get(f"{base}/api/search", params={"q": "外地户口孩子能在玉泉区上公办小学吗"}, timeout=10)
+        assert response.status_code == 200
+        results = response.json()["results"]
+        assert any("随迁子女" in r["text"] for r in results)
+        assert all(r["region"] == "内蒙古自治区呼和浩特市玉泉区" for r in results)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,0 +1,49 @@
+"""Shared fixtures: the bundled corpus, and one real index built from it per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings
+from app.service import SearchService, ingest_directory
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "data" / "corpus"
+DEV_QA = ROOT / "data" / "eval" / "dev_qa.jsonl"
+SHARED_CMRC = ROOT.parent / "shared" / "eval" / "external" / "cmrc2018_trial.json"
+
+
+def corpus_file(prefix: str) -> Path:
+    return next(CORPUS.glob(f"{prefix}_*.txt"))
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose index directory holds a real index of the bundled corpus (built once)."""
+    settings = Settings(index_dir=tmp_path_factory.mktemp("index"), reload_check_seconds=0)
+    outcome = ingest_directory(settings, CORPUS, progress=False)
+    assert outcome.build is not None and not outcome.corpus.errors
+    return settings
+
+
+@pytest.fixture(scope="session")
+def service(index_settings: Settings) -> SearchService:
+    service = SearchService(index_settings)
+    service.warm_up()
+    return service
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target

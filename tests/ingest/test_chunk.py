@@ -1,0 +1,130 @@
+"""Chunk boundaries: section paths on the real plan, and the chunker's invariants as properties."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.chunk import PolicyTextSplitter, chunk_document, heading_of
+from ingest.load import load_file
+from ingest.models import DocumentMetadata
+from ingest.pipeline import prepare_document
+from tests.conftest import corpus_file
+
+SENTENCE_END = re.compile(r"[。！？；!?;][”’」』）)》\"']*$")
+
+
+@pytest.fixture(scope="module")
+def plan_chunks():
+    doc = prepare_document(load_file(corpus_file("001")), DocumentMetadata(title="玉泉区教育事业发展规划"))
+    return doc, chunk_document(doc, PolicyTextSplitter(300, 60))
+
+
+class TestOnTheYuquanPlan:
+    def test_box_inside_numbered_section_has_full_path(self, plan_chunks) -> None:
+        _, chunks = plan_chunks
+        box = [c for c in chunks if "实施学校标准化建设计划" in c.text]
+        assert box
+        assert box[0].section == ("三、主要任务", "(四)推进义务教育优质均衡发展", "专栏4:义务教育优质均衡发展工程")
+
+    def test_heading_with_body_on_one_line(self, plan_chunks) -> None:
+        _, chunks = plan_chunks
+        chunk = next(c for c in chunks if "全区教育累计投资 17.4 亿元" in c.text)
+        assert chunk.section_path == "一、发展基础 > (一)“十三五”时期发展情况 > 5.基本教育条件得到进一步改善"
+
+    def test_offsets_point_into_the_cleaned_text_and_metadata_travels(self, plan_chunks) -> None:
+        doc, chunks = plan_chunks
+        assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+        assert all(c.metadata.title == "玉泉区教育事业发展规划" for c in chunks)
+        assert len({c.chunk_id for c in chunks}) == len(chunks)
+
+    def test_sections_do_not_mix(self, plan_chunks) -> None:
+        _, chunks = plan_chunks
+        for chunk in chunks:
+            for line in chunk.text.split("\n")[1:]:
+                opened = heading_of(line)
+                # a heading inside a chunk is only allowed as the chunk's own (sub)section heading
+                assert opened is None or opened[1] in chunk.section, (chunk.chunk_id, line)
+
+
+class TestHeadings:
+    @pytest.mark.parametrize(
+        ("line", "expected"),
+        [
+            ("一、发展基础", (1, "一、发展基础")),
+            ("（四）推进义务教育优质均衡发展", (2, "（四）推进义务教育优质均衡发展")),
+            ("1.落实党的育人目标。“十三五”期间,全区教育始终坚持。", (3, "1.落实党的育人目标")),
+            ("专栏4:义务教育优质均衡发展工程", (3, "专栏4:义务教育优质均衡发展工程")),
+            ("(1)学位不足,布局不合理。", (4, "(1)学位不足,布局不合理")),
+            ("17.4亿元投入教育。", None),
+            ("一是加强顶层设计和系统谋划,完善新时代人才培养体制机制。", None),
+        ],
+    )
+    def test_levels(self, line: str, expected) -> None:
+        assert heading_of(line) == expected
+
+
+def test_rejects_bad_sizes() -> None:
+    with pytest.raises(ValueError, match="chunk_overlap"):
+        PolicyTextSplitter(100, 100)
+    with pytest.raises(ValueError, match="chunk_size"):
+        PolicyTextSplitter(5, 0)
+
+
+def test_is_a_langchain_text_splitter() -> None:
+    docs = PolicyTextSplitter(50, 10).create_documents(["一、总则\n第一句话。第二句话很长很长很长很长很长很长很长。第三句。"])
+    assert [d.page_content for d in docs][0].startswith("一、总则")
+
+
+# -- properties -----------------------------------------------------------------------------
+
+sentence = st.builds(
+    lambda body, end: body + end,
+    st.text(alphabet="教育学位公办小学玉泉区入学儿童政策0123456789,、“”", min_size=1, max_size=120),
+    st.sampled_from(["。", "！", "？", "；", ";", "。”"]),
+)
+heading = st.sampled_from(["一、总体要求", "二、主要任务", "(一)学前教育", "（二）义务教育", "1.学位建设", "专栏3:工程"])
+line = st.one_of(heading, st.lists(sentence, min_size=1, max_size=6).map("".join))
+document = st.lists(line, min_size=1, max_size=25).map("\n".join)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences line by line: a line ends a sentence too (headings have no 。)."""
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        for m in re.finditer(r"[^。！？；!?;]*(?:[。！？；!?;]+[”’」』）)》\"']*|$)", line):
+            if m.end() > m.start():
+                spans.append((offset + m.start(), offset + m.end()))
+        offset += len(line) + 1
+    return spans
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=document, size=st.integers(40, 400), overlap_ratio=st.floats(0, 0.5))
+def test_chunk_invariants(text: str, size: int, overlap_ratio: float) -> None:
+    overlap = int(size * overlap_ratio)
+    spans = PolicyTextSplitter(size, overlap).split_spans(text)
+
+    # offsets are in order and every chunk stays within the size bound
+    assert all(0 <= s.start < s.end <= len(text) for s in spans)
+    assert all(s.end - s.start <= size for s in spans)
+    # chunks cover every non-blank character of the text
+    covered = set()
+    for s in spans:
+        covered.update(range(s.start, s.end))
+    assert all(i in covered for i, c in enumerate(text) if not c.isspace())
+    # never split a sentence that fits: each chunk starts and ends on sentence boundaries
+    sentences = sentence_spans(text)
+    starts, ends = {a for a, _ in sentences}, {b for _, b in sentences}
+    for s in spans:
+        longest = max(b - a for a, b in sentences if a < s.end and b > s.start)
+        if longest <= size:
+            assert s.start in starts and s.end in ends
+    # consecutive chunks overlap by at most `overlap` characters, and only by whole sentences
+    for prev, nxt in zip(spans, spans[1:], strict=False):
+        if nxt.start < prev.end:
+            assert prev.end - nxt.start <= overlap
+            assert nxt.start in starts

@@ -1,0 +1,102 @@
+"""Cleaning and metadata on the real seed files: chrome goes, body text stays."""
+
+from __future__ import annotations
+
+from ingest.clean import clean_text, normalise_whitespace
+from ingest.load import load_file, read_manifest
+from ingest.metadata import extract_metadata
+from ingest.models import DocumentMetadata
+from ingest.pipeline import prepare_document
+from tests.conftest import CORPUS, corpus_file
+
+
+def body_paragraphs(raw: str) -> list[str]:
+    """Long lines of running text in the source (the site's disclaimer aside): what cleaning must never lose."""
+    lines = normalise_whitespace(raw).split("\n")
+    return [ln for ln in lines if len(ln) >= 60 and "。" in ln and not ln.startswith("免责声明")]
+
+
+class TestWebPageChrome:
+    raw = corpus_file("002").read_text("utf-8")
+    cleaned = clean_text(raw)
+
+    def test_site_chrome_is_gone(self) -> None:
+        for chrome in ("天阅网", "logo", "责任编辑", "水中鱼", "免责声明", "上一篇", "下一篇", "推荐您阅读",
+                       "最新推荐", "图文资讯", "版权所有", "内蒙古,包头市,五大工程"):
+            assert chrome not in self.cleaned, chrome
+
+    def test_body_and_title_are_kept(self) -> None:
+        assert self.cleaned.startswith("内蒙古包头市:“五大工程”让孩子享有公平优质教育\n")
+        paragraphs = body_paragraphs(self.raw)
+        assert len(paragraphs) == 7
+        assert all(p in self.cleaned for p in paragraphs)
+        assert self.cleaned.rstrip().endswith("为个性化学习、终身学习、扩大优质教育资源覆盖面和教育现代化提供有效载体。")
+
+
+class TestGovernmentDocument:
+    raw = corpus_file("001").read_text("utf-8")
+    cleaned = clean_text(raw)
+
+    def test_repeated_header_block_and_category_are_gone(self) -> None:
+        head = self.cleaned[:300]
+        for label in ("索 引 号", "主题分类", "发布机构", "成文日期", "公文时效", "发布日期", "历史规划"):
+            assert label not in head, label
+
+    def test_table_of_contents_is_dropped_but_headings_stay(self) -> None:
+        assert "目录" not in self.cleaned
+        assert self.cleaned.count("(四)推进义务教育优质均衡发展") == 1
+        assert "专栏4:义务教育优质均衡发展工程" in self.cleaned
+
+    def test_file_download_tail_is_gone(self) -> None:
+        assert "文件下载" not in self.cleaned
+        assert self.cleaned.endswith("2022年6月22日")
+
+    def test_no_body_text_lost(self) -> None:
+        assert all(p in self.cleaned for p in body_paragraphs(self.raw))
+
+
+def test_every_seed_file_keeps_all_body_paragraphs() -> None:
+    for path in sorted(CORPUS.glob("*.txt")):
+        raw = path.read_text("utf-8")
+        cleaned = clean_text(raw)
+        assert all(p in cleaned for p in body_paragraphs(raw)), path.name
+
+
+def test_list_page_tail_is_gone() -> None:
+    cleaned = clean_text(corpus_file("004").read_text("utf-8"))
+    assert "上一条" not in cleaned and "下一条" not in cleaned
+    assert cleaned.endswith("成为现实。")
+
+
+class TestMetadata:
+    def test_government_header_fields_are_read(self) -> None:
+        meta = extract_metadata(corpus_file("001").read_text("utf-8"))
+        assert meta.publisher == "政府办公室"
+        assert meta.date == "2022-07-04"
+
+    def test_web_page_time_source_and_url_are_read(self) -> None:
+        meta = extract_metadata(corpus_file("002").read_text("utf-8"))
+        assert meta.date == "2024-03-25"
+        assert meta.publisher == "包头市人民政府办公室"
+        assert meta.source_url == "http://www.tianyueo.com"
+
+    def test_nothing_is_invented_when_the_text_states_nothing(self) -> None:
+        assert extract_metadata(corpus_file("003").read_text("utf-8")) == DocumentMetadata()
+
+    def test_text_fills_gaps_left_by_the_manifest_and_manifest_wins(self) -> None:
+        path = corpus_file("001")
+        given = read_manifest(CORPUS)[path.name]
+        doc = prepare_document(load_file(path), given)
+        assert doc.metadata.publisher == "玉泉区人民政府办公室"  # manifest beats 发布机构 政府办公室
+        assert doc.metadata.region == "内蒙古自治区呼和浩特市玉泉区"
+
+        bare = prepare_document(load_file(path), DocumentMetadata())
+        assert bare.metadata.publisher == "政府办公室"
+        assert bare.metadata.date == "2022-07-04"
+        assert bare.metadata.title.startswith("玉泉区人民政府办公室关于印发")
+        assert bare.metadata.region == "内蒙古自治区呼和浩特市玉泉区"  # named in the title
+
+    def test_doc_number_is_read_when_stated(self) -> None:
+        meta = extract_metadata("关于做好招生工作的通知\n文号:乌教发〔2023〕15号\n发布日期:2023年5月6日\n正文。")
+        assert meta.doc_number == "乌教发〔2023〕15号"
+        assert meta.date == "2023-05-06"

@@ -1,0 +1,136 @@
+"""Loading files of every supported format and encoding; bad files fail alone, with their name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import EmptyDocument, IngestError, UnsupportedFormat
+from ingest.load import load_file, read_manifest
+from ingest.pipeline import load_corpus
+
+TEXT = "一、总体要求\n玉泉区坚持教育优先发展。公办小学提供3800个学位。"
+
+
+class TestEncodings:
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
+    def test_decodes_common_chinese_encodings(self, tmp_path: Path, encoding: str) -> None:
+        path = tmp_path / "doc.txt"
+        path.write_bytes(TEXT.encode(encoding))
+        assert load_file(path).text == TEXT
+
+    def test_binary_file_is_rejected_by_name(self, tmp_path: Path) -> None:
+        path = tmp_path / "image.txt"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+        with pytest.raises(IngestError, match="image.txt.*binary"):
+            load_file(path)
+
+    def test_empty_file_is_rejected(self, tmp_path: Path) -> None:
+        path = tmp_path / "empty.txt"
+        path.write_bytes(b"  \n\n")
+        with pytest.raises(EmptyDocument, match="empty.txt"):
+            load_file(path)
+
+    def test_unsupported_suffix(self, tmp_path: Path) -> None:
+        path = tmp_path / "table.xlsx"
+        path.write_bytes(b"PK\x03\x04")
+        with pytest.raises(UnsupportedFormat, match=r"table.xlsx.*unsupported file type '\.xlsx'"):
+            load_file(path)
+
+
+class TestFormats:
+    def test_markdown_front_matter_is_metadata(self, tmp_path: Path) -> None:
+        path = tmp_path / "notice.md"
+        path.write_text("---\ntitle: 招生通知\nregion: 内蒙古自治区乌海市\ndate: 2024-05-01\n---\n# 一、范围\n正文内容。", "utf-8")
+        doc = load_file(path)
+        assert doc.metadata.title == "招生通知"
+        assert doc.metadata.region == "内蒙古自治区乌海市"
+        assert doc.metadata.date == "2024-05-01"
+        assert doc.text.strip().splitlines() == ["一、范围", "正文内容。"]
+
+    def test_html_boilerplate_is_removed(self, tmp_path: Path) -> None:
+        body = "".join(f"<p>第{i}段：玉泉区公办小学提供3800个学位，每个年级缺口1200学位。</p>" for i in range(5))
+        html = (
+            "<html><head><title>招生政策</title></head><body><nav><a href='/'>首页</a><a>新闻中心</a></nav>"
+            f"<article>{body}</article><footer>版权所有 © 某某教育局 备案号</footer></body></html>"
+        )
+        path = tmp_path / "page.html"
+        path.write_text(html, "utf-8")
+        doc = load_file(path)
+        assert "3800个学位" in doc.text
+        assert "版权所有" not in doc.text and "新闻中心" not in doc.text
+        assert doc.metadata.title == "招生政策"
+
+    def test_docx_paragraphs_and_tables(self, tmp_path: Path) -> None:
+        from docx import Document
+
+        document = Document()
+        document.core_properties.title = "学位表"
+        document.add_paragraph("一、学位情况")
+        document.add_paragraph("公办小学提供3800个学位。")
+        table = document.add_table(rows=1, cols=2)
+        table.rows[0].cells[0].text = "小学缺口"
+        table.rows[0].cells[1].text = "1200"
+        path = tmp_path / "places.docx"
+        document.save(path)
+        doc = load_file(path)
+        assert "公办小学提供3800个学位。" in doc.text
+        assert "小学缺口 1200" in doc.text
+        assert doc.metadata.title == "学位表"
+
+    def test_pdf_text(self, tmp_path: Path) -> None:
+        path = tmp_path / "policy.pdf"
+        path.write_bytes(_minimal_pdf("School places: 3800 in 2020"))
+        assert "School places: 3800 in 2020" in load_file(path).text
+
+    def test_corrupt_pdf_names_the_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "broken.pdf"
+        path.write_bytes(b"%PDF-1.4 this is not really a pdf")
+        with pytest.raises(IngestError, match="broken.pdf"):
+            load_file(path)
+
+
+def _minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with ``text`` in Helvetica, written by hand (no PDF library needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+class TestCorpus:
+    def test_bad_files_are_reported_and_the_rest_ingests(self, corpus_copy: Path) -> None:
+        (corpus_copy / "empty.txt").write_bytes(b"")
+        (corpus_copy / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+        (corpus_copy / "gbk.txt").write_bytes("乌海市教育局发布通知。义务教育阶段免除学杂费。".encode("gbk"))
+        result = load_corpus(corpus_copy, progress=False)
+        assert sorted(e.path.rsplit("/", 1)[-1] for e in result.errors) == ["empty.txt", "photo.jpg"]
+        assert len(result.documents) == 6
+        gbk = next(d for d in result.documents if d.doc_id == "gbk")
+        assert "免除学杂费" in gbk.text
+
+    def test_manifest_blank_cells_stay_unknown(self, corpus_dir: Path) -> None:
+        manifest = read_manifest(corpus_dir)
+        kangbashi = manifest["003_7cf374a22d162b33.txt"]
+        assert kangbashi.region == "内蒙古自治区鄂尔多斯市康巴什区"
+        assert kangbashi.date is None and kangbashi.publisher is None
+
+    def test_missing_directory(self, tmp_path: Path) -> None:
+        with pytest.raises(FileNotFoundError, match="does not exist"):
+            load_corpus(tmp_path / "nope", progress=False)
