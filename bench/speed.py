@@ -63,8 +63,10 @@ def sample_corpus_latency(n: int) -> None:
         ingest_directory(settings, CORPUS, progress=False)
         service = SearchService(settings)
         service.warm_up()
-        print(f"search, sample corpus ({len(service.retriever.index.chunks)} passages):  "
-              + percentiles(time_queries(service.search, n)))
+        print(
+            f"search, sample corpus ({len(service.retriever.index.chunks)} passages):  "
+            + percentiles(time_queries(service.search, n))
+        )
 
 
 def synthetic_index(passages: int, vector_index: str, sentences, vectors, tokens) -> LoadedIndex:
@@ -98,9 +100,9 @@ def synthetic_index(passages: int, vector_index: str, sentences, vectors, tokens
 def synthetic_latency(passages: int, n: int) -> None:
     corpus = load_corpus(CORPUS, progress=False)
     splitter = PolicyTextSplitter(10_000, 0)
-    sentences = sorted({
-        doc.text[a:b] for doc in corpus.documents for a, b in splitter._sentences(doc.text, 0, len(doc.text))
-    })
+    sentences = sorted(
+        {doc.text[a:b] for doc in corpus.documents for a, b in splitter._sentences(doc.text, 0, len(doc.text))}
+    )
     encoder, tokenizer = encoder_for(Settings()), ChineseTokenizer()
     vectors = encoder.encode_documents(sentences)
     tokens = [tokenizer.tokenize(s) for s in sentences]
@@ -109,8 +111,10 @@ def synthetic_latency(passages: int, n: int) -> None:
         index = synthetic_index(passages, vector_index, sentences, vectors, tokens)
         built = time.perf_counter() - started
         retriever = HybridRetriever(index, encoder)
-        print(f"search, synthetic {passages:,} passages, {vector_index:<5} (built in {built:5.1f}s):  "
-              + percentiles(time_queries(retriever.search, n)))
+        print(
+            f"search, synthetic {passages:,} passages, {vector_index:<5} (built in {built:5.1f}s):  "
+            + percentiles(time_queries(retriever.search, n))
+        )
 
 
 def ingest_throughput(copies: int = 4) -> None:
@@ -134,8 +138,10 @@ def ingest_throughput(copies: int = 4) -> None:
         encode_seconds = time.perf_counter() - started
         shutil.rmtree(corpus)
     ingest_rate, encode_rate = report.chunks / ingest_seconds, len(texts) / encode_seconds
-    print(f"ingest: {report.chunks} passages in {ingest_seconds:.1f}s = {ingest_rate:.0f} passages/s; "
-          f"raw encoder on the same texts: {encode_rate:.0f} passages/s; ratio {ingest_rate / encode_rate:.2f}")
+    print(
+        f"ingest: {report.chunks} passages in {ingest_seconds:.1f}s = {ingest_rate:.0f} passages/s; "
+        f"raw encoder on the same texts: {encode_rate:.0f} passages/s; ratio {ingest_rate / encode_rate:.2f}"
+    )
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ class TestSearch:
         assert response.status_code == 200
         results = response.json()["results"]
         assert len(results) == 3
-        assert RESULT_FIELDS <= set(results[0])
+        assert set(results[0]) >= RESULT_FIELDS
         top = results[0]
         assert "教师缺编共计719名" in top["text"]
         assert top["title"] == "玉泉区教育事业发展“十四五”规划(2021-2025)"

@@ -18,8 +18,15 @@ def policyqa(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_search_json(index_settings: Settings) -> None:
-    result = policyqa("search", "玉泉区公办小学一年级能提供多少个学位", "-k", "2", "--json",
-                      "--index-dir", str(index_settings.index_dir))
+    result = policyqa(
+        "search",
+        "玉泉区公办小学一年级能提供多少个学位",
+        "-k",
+        "2",
+        "--json",
+        "--index-dir",
+        str(index_settings.index_dir),
+    )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert len(body["results"]) == 2

@@ -91,5 +91,7 @@ class TestSentenceTransformerEncoder:
 
     def test_index_built_with_another_encoder_fails_clearly(self, tiny_model: Path, index_settings) -> None:
         settings = index_settings.model_copy(update={"encoder": "sentence-transformers", "model_dir": tiny_model})
-        with pytest.raises(EncoderMismatch, match="built with encoder 'use-multilingual-v3'.*Re-run 'policyqa ingest'"):
+        with pytest.raises(
+            EncoderMismatch, match=r"built with encoder 'use-multilingual-v3'.*Re-run 'policyqa ingest'"
+        ):
             SearchService(settings).warm_up()

@@ -81,9 +81,9 @@ class TestFilters:
         assert {h.chunk.doc_id[:3] for h in hits} == {"000"}
 
     def test_doc_and_date_filters(self, service: SearchService) -> None:
-        assert {h.chunk.doc_id[:3] for h in service.search("教育", 10, SearchFilters(doc_id="004_d6cde3a42d9d44eb"))} == {
-            "004"
-        }
+        assert {
+            h.chunk.doc_id[:3] for h in service.search("教育", 10, SearchFilters(doc_id="004_d6cde3a42d9d44eb"))
+        } == {"004"}
         dated = service.search("教育", 20, SearchFilters(date_from="2023-01-01"))
         assert {h.chunk.doc_id[:3] for h in dated} == {"002"}  # undated documents never pass a date filter
         assert service.search("教育", 5, SearchFilters(date_to="2000-01-01")) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -75,8 +76,10 @@ def test_rejects_bad_sizes() -> None:
 
 
 def test_is_a_langchain_text_splitter() -> None:
-    docs = PolicyTextSplitter(50, 10).create_documents(["一、总则\n第一句话。第二句话很长很长很长很长很长很长很长。第三句。"])
-    assert [d.page_content for d in docs][0].startswith("一、总则")
+    docs = PolicyTextSplitter(50, 10).create_documents(
+        ["一、总则\n第一句话。第二句话很长很长很长很长很长很长很长。第三句。"]
+    )
+    assert docs[0].page_content.startswith("一、总则")
 
 
 # -- properties -----------------------------------------------------------------------------
@@ -86,7 +89,9 @@ sentence = st.builds(
     st.text(alphabet="教育学位公办小学玉泉区入学儿童政策0123456789,、“”", min_size=1, max_size=120),
     st.sampled_from(["。", "！", "？", "；", ";", "。”"]),
 )
-heading = st.sampled_from(["一、总体要求", "二、主要任务", "(一)学前教育", "（二）义务教育", "1.学位建设", "专栏3:工程"])
+heading = st.sampled_from(
+    ["一、总体要求", "二、主要任务", "(一)学前教育", "（二）义务教育", "1.学位建设", "专栏3:工程"]
+)
 line = st.one_of(heading, st.lists(sentence, min_size=1, max_size=6).map("".join))
 document = st.lists(line, min_size=1, max_size=25).map("\n".join)
 
@@ -124,7 +129,7 @@ def test_chunk_invariants(text: str, size: int, overlap_ratio: float) -> None:
         if longest <= size:
             assert s.start in starts and s.end in ends
     # consecutive chunks overlap by at most `overlap` characters, and only by whole sentences
-    for prev, nxt in zip(spans, spans[1:], strict=False):
+    for prev, nxt in itertools.pairwise(spans):
         if nxt.start < prev.end:
             assert prev.end - nxt.start <= overlap
             assert nxt.start in starts

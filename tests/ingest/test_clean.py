@@ -21,8 +21,20 @@ class TestWebPageChrome:
     cleaned = clean_text(raw)
 
     def test_site_chrome_is_gone(self) -> None:
-        for chrome in ("天阅网", "logo", "责任编辑", "水中鱼", "免责声明", "上一篇", "下一篇", "推荐您阅读",
-                       "最新推荐", "图文资讯", "版权所有", "内蒙古,包头市,五大工程"):
+        for chrome in (
+            "天阅网",
+            "logo",
+            "责任编辑",
+            "水中鱼",
+            "免责声明",
+            "上一篇",
+            "下一篇",
+            "推荐您阅读",
+            "最新推荐",
+            "图文资讯",
+            "版权所有",
+            "内蒙古,包头市,五大工程",
+        ):
             assert chrome not in self.cleaned, chrome
 
     def test_body_and_title_are_kept(self) -> None:
@@ -30,7 +42,9 @@ class TestWebPageChrome:
         paragraphs = body_paragraphs(self.raw)
         assert len(paragraphs) == 7
         assert all(p in self.cleaned for p in paragraphs)
-        assert self.cleaned.rstrip().endswith("为个性化学习、终身学习、扩大优质教育资源覆盖面和教育现代化提供有效载体。")
+        assert self.cleaned.rstrip().endswith(
+            "为个性化学习、终身学习、扩大优质教育资源覆盖面和教育现代化提供有效载体。"
+        )
 
 
 class TestGovernmentDocument:
