@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from app.chat_api import router as chat_router
 from app.config import Settings
 from app.errors import InvalidRequest, install_error_handlers
-from app.service import SearchService
+from app.service import SearchService, chat_service
 from index.errors import IndexError_
 from index.retrieve import Hit, SearchFilters
 
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except IndexError_ as exc:
             log.error("starting without an index: %s", exc)
         app.state.service = service
+        app.state.chat = chat_service(service)
         yield
 
     app = FastAPI(
@@ -142,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(chat_router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from app.config import Settings
-from app.evaluation import evaluate_retrieval, load_qa
-from app.service import SearchService, ingest_directory
+from app.evaluation import evaluate_answers, evaluate_retrieval, load_qa
+from app.service import SearchService, chat_service, ingest_directory
 from index.errors import IndexError_
 from index.retrieve import SearchFilters
 
@@ -100,6 +100,29 @@ def search(
 
 
 @cli.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, e.g. 玉泉区每个年级的小学学位缺多少？")],
+    region: Annotated[str | None, typer.Option(help="Answer only from documents of this place.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Answer QUESTION from the documents, with its sources, or say the documents do not answer it."""
+    from app.chat_api import ChatResponse
+
+    answer = chat_service(_service(_settings(index_dir))).ask(question, region=region)
+    if as_json:
+        typer.echo(json.dumps(ChatResponse.from_answer(answer).model_dump(), ensure_ascii=False, indent=1))
+        return
+    typer.echo(answer.answer)
+    for c in answer.citations:
+        source = " · ".join(p for p in (c.title, c.region, c.date) if p)
+        typer.secho(f"\n[{c.n}] {source}", bold=True)
+        if c.section:
+            typer.echo(f"    {c.section}")
+        typer.echo(f"    “{c.quote}”")
+
+
+@cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
@@ -121,7 +144,7 @@ def evaluate(
     mode: Annotated[str | None, typer.Option(help="Retriever: hybrid, bm25 or dense.")] = None,
     index_dir: IndexDir = None,
 ) -> None:
-    """Score retrieval on QA_FILE: hit@1, hit@5 and MRR."""
+    """Score QA_FILE: retrieval (hit@1, hit@5, MRR) and answers (accuracy, refusals)."""
     try:
         items = load_qa(qa_file)
     except ValueError as exc:
@@ -129,15 +152,24 @@ def evaluate(
         raise typer.Exit(2) from exc
     service = _service(_settings(index_dir, retrieval_mode=mode))
     scores = evaluate_retrieval(service.search, items).as_dict()
+    chat = chat_service(service)
+    answers = evaluate_answers(chat.ask, items).as_dict()
     if as_json:
-        typer.echo(json.dumps(scores, ensure_ascii=False))
+        typer.echo(json.dumps({**scores, **answers}, ensure_ascii=False))
         return
     typer.echo(
-        f"questions {scores['questions']}  hit@1 {scores['hit@1']:.3f}  hit@5 {scores['hit@5']:.3f}  "
-        f"MRR {scores['mrr']:.3f}"
+        f"retrieval: questions {scores['questions']}  hit@1 {scores['hit@1']:.3f}  "
+        f"hit@5 {scores['hit@5']:.3f}  MRR {scores['mrr']:.3f}"
     )
     if scores["misses_at_5"]:
-        typer.echo(f"not in top 5: {', '.join(scores['misses_at_5'])}")
+        typer.echo(f"  not in top 5: {', '.join(scores['misses_at_5'])}")
+    typer.echo(
+        f"answers: accuracy {answers['answer_accuracy']:.3f} ({answers['answerable']} answerable)  "
+        f"refusal accuracy {answers['refusal_accuracy']:.3f} ({answers['unanswerable']} unanswerable)  "
+        f"false refusals {answers['false_refusals']}"
+    )
+    if answers["wrong"]:
+        typer.echo(f"  wrong: {', '.join(answers['wrong'])}")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,7 +29,21 @@ class Settings(BaseSettings):
     candidates: int = Field(100, ge=1, description="Candidates each retriever contributes before fusion.")
     jurisdiction: bool = Field(True, description="Prefer documents of the place a question names.")
 
+    refusal_threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="Least question coverage by the best passages to answer (docs/answering.md)."
+    )
+    context_passages: int = Field(5, ge=1, le=20, description="Passages an answer is drawn from.")
+
+    generator: Literal["none", "openai", "transformers"] = Field("none", description="LLM answerer; none = extractive.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8001/v1")
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model_dir: Path | None = Field(None, description="Local transformers causal LM directory.")
+    llm_timeout: float = Field(20.0, gt=0, description="Seconds before the LLM is abandoned for the extractive answer.")
+
     max_k: int = Field(20, ge=1, description="Most results one search may ask for.")
+    max_history_turns: int = Field(20, ge=0)
+    max_history_chars: int = Field(2000, ge=1, description="Longest single history message.")
     max_question_chars: int = Field(500, ge=1)
     reload_check_seconds: float = Field(2.0, ge=0.0, description="How often the server looks for a new build.")
 

@@ -32,11 +32,19 @@ _MESSAGES = {
     "less_than_equal": "参数 {field} 不能大于 {le}",
     "string_pattern_mismatch": "参数 {field} 格式不正确",
     "extra_forbidden": "不支持的参数 {field}",
+    "too_long": "参数 {field} 太长（最多 {max_length} 项）",
+    "literal_error": "参数 {field} 的取值无效，可选：{expected}",
+    "string_type": "参数 {field} 必须是文本",
+    "bool_parsing": "参数 {field} 必须是 true 或 false",
+    "bool_type": "参数 {field} 必须是 true 或 false",
+    "list_type": "参数 {field} 必须是列表",
+    "model_attributes_type": "参数 {field} 格式不正确",
+    "json_invalid": "请求内容不是有效的 JSON",
 }
 
 
 def _readable(error: dict) -> dict:
-    field = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body"))
+    field = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body")) or "body"
     template = _MESSAGES.get(error.get("type", ""))
     message = template.format(field=field, **(error.get("ctx") or {})) if template else f"参数 {field} 无效"
     return {"field": field, "message": message}

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.answering.models import Answer
 from index.retrieve import Hit
 
 
@@ -96,4 +97,55 @@ def evaluate_retrieval(
     result.hit_at_1 /= len(scored)
     result.hit_at_5 /= len(scored)
     result.mrr /= len(scored)
+    return result
+
+
+@dataclass
+class AnswerScores:
+    answerable: int = 0
+    unanswerable: int = 0
+    answer_accuracy: float = 0.0
+    refusal_accuracy: float = 0.0
+    false_refusals: int = 0
+    wrong: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "answerable": self.answerable,
+            "unanswerable": self.unanswerable,
+            "answer_accuracy": round(self.answer_accuracy, 4),
+            "refusal_accuracy": round(self.refusal_accuracy, 4),
+            "false_refusals": self.false_refusals,
+            "wrong": self.wrong,
+        }
+
+
+def answer_is_correct(item: QAItem, answer: Answer) -> bool:
+    """All ``must`` strings in the answer, and at least one citation's passage contains the evidence."""
+    if answer.refused:
+        return False
+    text = normalise(answer.answer)
+    has_must = all(normalise(m) in text for m in item.must)
+    return has_must and (not item.evidence or any(item.is_hit(c.text) for c in answer.citations))
+
+
+def evaluate_answers(ask: Callable[[str], Answer], items: Sequence[QAItem]) -> AnswerScores:
+    """Answer accuracy on answerable questions; refusal accuracy (refused, nothing cited) on the others."""
+    result = AnswerScores()
+    correct = refused_right = 0
+    for item in items:
+        answer = ask(item.question)
+        if item.answerable:
+            result.answerable += 1
+            ok = answer_is_correct(item, answer)
+            correct += ok
+            result.false_refusals += answer.refused
+        else:
+            result.unanswerable += 1
+            ok = answer.refused and not answer.citations
+            refused_right += ok
+        if not ok:
+            result.wrong.append(item.id)
+    result.answer_accuracy = correct / result.answerable if result.answerable else 0.0
+    result.refusal_accuracy = refused_right / result.unanswerable if result.unanswerable else 0.0
     return result

@@ -16,7 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.answering.chat import ChatService
+from app.config import Settings
 from app.evaluation import normalise
+from app.service import SearchService, chat_service
 from index.encoders import load_encoder
 from index.retrieve import HybridRetriever, RetrievalConfig
 from index.store import BuildSettings, IndexStore
@@ -68,8 +71,21 @@ def score(retriever: HybridRetriever, questions: list[dict], depth: int = 10) ->
     }
 
 
-def answer_span_contained(text: str, answers: list[str]) -> bool:
-    return any(normalise(a) in normalise(text) for a in answers)
+def answer_rate(chat: ChatService, questions: list[dict]) -> dict:
+    """Share of questions whose short answer contains a gold span (refusals count as misses)."""
+    contained = refused = 0
+    started = time.perf_counter()
+    for q in questions:
+        answer = chat.ask(q["question"])
+        refused += answer.refused
+        text = normalise(answer.answer)
+        contained += not answer.refused and any(normalise(a) in text for a in q["answers"])
+    n = len(questions)
+    return {
+        "gold_span_in_answer": round(contained / n, 4),
+        "refused": round(refused / n, 4),
+        "ms_per_question": round(1000 * (time.perf_counter() - started) / n, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +103,16 @@ def main(argv: list[str] | None = None) -> int:
         report = store.build(docs, encoder, BuildSettings(), tokenizer, progress=not args.json)
         index = store.load(encoder, tokenizer)
         results = {name: score(HybridRetriever(index, encoder, config=cfg), questions) for name, cfg in ABLATION}
-    summary = {"paragraphs": len(docs), "questions": len(questions), "chunks": report.chunks, "results": results}
+        search = SearchService(Settings(index_dir=Path(tmp)))
+        search.warm_up()
+        answers = answer_rate(chat_service(search), questions)
+    summary = {
+        "paragraphs": len(docs),
+        "questions": len(questions),
+        "chunks": report.chunks,
+        "results": results,
+        "answers": answers,
+    }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
@@ -95,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'retriever':<24} {'hit@1':>7} {'hit@5':>7} {'MRR':>7} {'ms/q':>7}")
         for name, r in results.items():
             print(f"{name:<24} {r['hit@1']:>7.3f} {r['hit@5']:>7.3f} {r['mrr']:>7.3f} {r['ms_per_query']:>7.1f}")
+        print(
+            f"extractive answers: gold span in the answer {answers['gold_span_in_answer']:.3f}, "
+            f"refused {answers['refused']:.3f}, {answers['ms_per_question']:.1f} ms/question"
+        )
     return 0
 
 

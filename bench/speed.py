@@ -7,7 +7,8 @@
    passage's vector is the normalised sum of its sentences' vectors: an
    approximation that keeps embedding 100k passages out of the benchmark, which
    measures search, not encoding. BM25 indexes the passages' real tokens.
-3. Ingest throughput (passages/s through load, clean, chunk, embed, tokenise, index,
+3. /api/chat p50/p95 (extractive) over HTTP on the sample corpus.
+4. Ingest throughput (passages/s through load, clean, chunk, embed, tokenise, index,
    write) beside the encoder's raw throughput on the same passage texts.
 
     python -m bench.speed [--passages 100000] [--queries 200]
@@ -18,11 +19,15 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 
 from app.config import Settings
@@ -67,6 +72,38 @@ def sample_corpus_latency(n: int) -> None:
             f"search, sample corpus ({len(service.retriever.index.chunks)} passages):  "
             + percentiles(time_queries(service.search, n))
         )
+
+
+def chat_latency(n: int) -> None:
+    """POST /api/chat (extractive, non-streaming) against a real uvicorn server on loopback, one client."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ingest_directory(Settings(index_dir=Path(tmp)), CORPUS, progress=False)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--index-dir", tmp],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+                for _ in range(300):
+                    try:
+                        if client.get("/api/health").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        time.sleep(0.2)
+
+                def ask(question: str, _k: int) -> None:
+                    client.post("/api/chat", json={"question": question}).raise_for_status()
+
+                samples = time_queries(ask, n)
+        finally:
+            server.terminate()
+            server.wait()
+    print("chat (extractive) over HTTP, sample corpus:            " + percentiles(samples))
 
 
 def synthetic_index(passages: int, vector_index: str, sentences, vectors, tokens) -> LoadedIndex:
@@ -150,6 +187,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     sample_corpus_latency(args.queries)
+    chat_latency(args.queries)
     synthetic_latency(args.passages, args.queries)
     ingest_throughput()
 

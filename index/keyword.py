@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -37,6 +38,16 @@ class Bm25Index:
 
     def __len__(self) -> int:
         return self.size
+
+    @cached_property
+    def _document_frequency(self) -> np.ndarray:
+        return np.diff(np.asarray(self.model.scores["indptr"]))
+
+    def idf(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 (Lucene) inverse document frequency of each token; unseen tokens get the largest value."""
+        vocab = self.model.vocab_dict
+        df = np.array([self._document_frequency[vocab[t]] if t in vocab else 0 for t in tokens], dtype=np.float64)
+        return np.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
     def scores(self, query: str) -> np.ndarray:
         tokens = self.tokenizer.query_tokens(query)

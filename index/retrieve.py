@@ -99,6 +99,20 @@ class HybridRetriever:
 
     # -- filters and places -----------------------------------------------------------------
 
+    @property
+    def covered_regions(self) -> list[str]:
+        """The regions of the indexed documents."""
+        return sorted({r for r in self._doc_regions if r})
+
+    def covers(self, places: list[tuple[str, ...]]) -> bool:
+        """Whether any indexed document is about one of ``places`` or an area containing it."""
+        return bool(self._doc_tiers(places).any())
+
+    def matches_any(self, filters: SearchFilters) -> bool:
+        """Whether any indexed document passes ``filters``."""
+        mask = self._filter_mask(filters)
+        return mask is None or bool(mask.any())
+
     def named_places(self, text: str) -> list[tuple[str, ...]]:
         """The most specific places ``text`` names (呼和浩特玉泉区 → just 玉泉区)."""
         paths = [p for c in self.gazetteer.components_in(text) if (p := self.gazetteer.path_of(c))]

@@ -47,10 +47,14 @@ _CHUNKS = "chunks.jsonl"
 _VECTORS = "vectors.npy"
 
 
+CHUNKER_VERSION = 2  # bump when chunking or index-text rules change: unchanged documents are re-chunked
+
+
 @dataclass(frozen=True)
 class BuildSettings:
     """Everything a build depends on besides the documents and the encoder."""
 
+    chunker_version: int = CHUNKER_VERSION
     chunk_size: int = 300
     chunk_overlap: int = 60
     vector_index: str = "flat"

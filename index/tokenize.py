@@ -44,6 +44,15 @@ class ChineseTokenizer:
             if token.strip() and token not in self.stopwords and _WORDLIKE.search(token)
         ]
 
+    def content_words(self, text: str) -> list[str]:
+        """Words of ``text`` in jieba's precise mode (no overlapping sub-words), stop words removed."""
+        text = unicodedata.normalize("NFKC", text).lower()
+        return [
+            word
+            for word in (w.strip() for w in self._jieba.cut(text))
+            if word and word not in self.stopwords and _WORDLIKE.search(word)
+        ]
+
     def query_tokens(self, query: str) -> list[str]:
         """Tokens of a question, plus the official terms for the everyday words it uses (外地户口 → 随迁子女)."""
         tokens = self.tokenize(query)

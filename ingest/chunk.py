@@ -65,6 +65,31 @@ def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[t
     return out
 
 
+def _open_brackets(text: str) -> int:
+    return text.count("(") + text.count("（") - text.count(")") - text.count("）")
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in ``text[start:end]``; a line end also ends a sentence.
+
+    A semicolon inside brackets (中学7所,其中含市直属3所;小学24所) separates list items, not sentences.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    offset = start
+    for line in text[start:end].split("\n"):
+        line_spans: list[tuple[int, int]] = []
+        for a, b in _pieces(text, offset, offset + len(line), _SENTENCE):
+            previous = line_spans[-1] if line_spans else None
+            if previous and text[previous[1] - 1] in "；;" and _open_brackets(text[previous[0] : previous[1]]) > 0:
+                line_spans[-1] = (previous[0], b)
+            else:
+                line_spans.append((a, b))
+        spans.extend(line_spans)
+        offset += len(line) + 1
+    return spans
+
+
 class PolicyTextSplitter(TextSplitter):
     """LangChain splitter for Chinese official documents; ``split_spans`` keeps offsets and sections."""
 
@@ -82,7 +107,7 @@ class PolicyTextSplitter(TextSplitter):
 
     def _sentences(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         units = []
-        for a, b in _pieces(text, start, end, _SENTENCE):
+        for a, b in split_sentences(text, start, end):
             if b - a <= self.size:
                 units.append((a, b))
                 continue

@@ -54,6 +54,10 @@ class Gazetteer:
                 found.append(component)
         return found
 
+    def strip_places(self, text: str) -> str:
+        """``text`` with every place name blanked out."""
+        return self._pattern.sub(" ", text)
+
     def path_of(self, component: str) -> tuple[str, ...] | None:
         """The full path of a component (shortest known path that ends in it)."""
         candidates = [p[: p.index(component) + 1] for p in self.paths if component in p]

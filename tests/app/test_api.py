@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.config import Settings
-from tests.conftest import ROOT
 
 RESULT_FIELDS = {"text", "doc_id", "title", "region", "date", "section", "score"}
 
@@ -92,36 +87,9 @@ def test_without_an_index_health_is_503_and_search_says_so(tmp_path: Path) -> No
         assert "Traceback" not in search.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_real_server_end_to_end(index_settings: Settings) -> None:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--index-dir", str(index_settings.index_dir)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not become healthy: " + proc.stderr.read1().decode(errors="replace"))
-        response = httpx.get(f"{base}/api/search", params={"q": "外地户口孩子能在玉泉区上公办小学吗"}, timeout=10)
-        assert response.status_code == 200
-        results = response.json()["results"]
-        assert any("随迁子女" in r["text"] for r in results)
-        assert all(r["region"] == "内蒙古自治区呼和浩特市玉泉区" for r in results)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+def test_real_server_end_to_end(live_server: str) -> None:
+    response = httpx.get(f"{live_server}/api/search", params={"q": "外地户口孩子能在玉泉区上公办小学吗"}, timeout=10)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert any("随迁子女" in r["text"] for r in results)
+    assert all(r["region"] == "内蒙古自治区呼和浩特市玉泉区" for r in results)

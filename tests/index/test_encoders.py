@@ -24,10 +24,10 @@ def build_tiny_model(target: Path) -> Path:
     chars = sorted({c for p in CORPUS.glob("*.txt") for c in p.read_text("utf-8") if not c.isspace()})
     hf_dir = target / "hf"
     hf_dir.mkdir(parents=True)
-    (hf_dir / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]), "utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(hf_dir / "vocab.txt"), tokenize_chinese_chars=True)
+    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
+    tokenizer = BertTokenizerFast(vocab=vocab)
     config = BertConfig(
-        vocab_size=len(chars) + 5,
+        vocab_size=len(vocab),
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=2,
@@ -74,6 +74,8 @@ class TestSentenceTransformerEncoder:
         queries = encoder.encode_queries(["玉泉区公办小学学位"])
         assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
         assert not np.allclose(docs, queries)  # the instruction went in front of the query only
+        ids = encoder._model.tokenizer("玉泉区公办小学学位")["input_ids"]
+        assert encoder._model.tokenizer.unk_token_id not in ids  # the corpus vocabulary was loaded with the model
 
     def test_missing_model_directory_is_a_clear_error(self, tmp_path: Path) -> None:
         with pytest.raises(ModelNotFound, match="no sentence-transformers model in"):

@@ -1,0 +1,51 @@
+"""Typed records of a chat exchange."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Answerer = Literal["extractive", "llm"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source ``[n]`` of an answer: the exact sentence(s) quoted, and the passage they come from."""
+
+    n: int
+    doc_id: str
+    title: str | None
+    region: str | None
+    date: str | None
+    section: str
+    quote: str
+    text: str
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    answerer: Answerer = "extractive"
+    refusal_reason: str | None = None
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    text: str
+
+
+@dataclass(frozen=True)
+class CitationsEvent:
+    answer: Answer
+
+
+ChatEvent = TokenEvent | CitationsEvent

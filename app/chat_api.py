@@ -1,0 +1,131 @@
+"""``POST /api/chat``: a grounded answer with citations, as JSON or as Server-Sent Events.
+
+SSE events, in order: ``token`` (``{"text": delta}``, one or more), ``citations``
+(the whole answer: ``{"answer", "citations", "refused", "answerer", …}``), ``done``.
+A failure after the stream has started is an ``error`` event (``{"message"}``)
+followed by ``done``: the stream is never cut off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.answering.chat import ChatService
+from app.answering.models import Answer, CitationsEvent, TokenEvent, Turn
+from app.errors import InvalidRequest
+
+log = logging.getLogger(__name__)
+
+
+class TurnIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"question": "玉泉区每个年级的小学学位缺多少？", "history": [], "stream": False}]
+        },
+    )
+    question: str = Field(description="The question, in Chinese.")
+    history: list[TurnIn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    stream: bool = Field(False, description="Answer as Server-Sent Events.")
+    region: str | None = Field(None, max_length=50, description="Answer only from documents of this place.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    title: str | None
+    region: str | None
+    date: str | None
+    section: str
+    quote: str
+    text: str
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    refused: bool
+    answerer: Literal["extractive", "llm"]
+    refusal_reason: str | None = None
+    query: str = Field(description="The standalone question that was searched (follow-ups are completed).")
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> ChatResponse:
+        return cls(
+            answer=answer.answer,
+            citations=[CitationOut(**c.__dict__) for c in answer.citations],
+            refused=answer.refused,
+            answerer=answer.answerer,
+            refusal_reason=answer.refusal_reason,
+            query=answer.query,
+        )
+
+
+def get_chat(request: Request) -> ChatService:
+    return request.app.state.chat
+
+
+ChatDep = Annotated[ChatService, Depends(get_chat)]
+router = APIRouter(prefix="/api", tags=["chat"])
+
+
+def _validate(body: ChatRequest, chat: ChatService) -> tuple[str, list[Turn]]:
+    settings = chat.search.settings
+    question = body.question.strip()
+    if not question:
+        raise InvalidRequest("question", "问题不能为空，请输入您想了解的政策问题")
+    if len(question) > settings.max_question_chars:
+        raise InvalidRequest("question", f"问题太长了（最多 {settings.max_question_chars} 个字），请精简后再问")
+    if len(body.history) > settings.max_history_turns:
+        raise InvalidRequest("history", f"对话记录太长（最多 {settings.max_history_turns} 条），请开始新的对话")
+    if any(len(t.content) > settings.max_history_chars for t in body.history):
+        raise InvalidRequest("history", f"对话记录中的单条消息太长（最多 {settings.max_history_chars} 个字）")
+    return question, [Turn(t.role, t.content) for t in body.history]
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _event_stream(chat: ChatService, question: str, history: list[Turn], region: str | None) -> Iterator[str]:
+    try:
+        for event in chat.events(question, history, region):
+            if isinstance(event, TokenEvent):
+                yield _sse("token", {"text": event.text})
+            elif isinstance(event, CitationsEvent):
+                yield _sse("citations", ChatResponse.from_answer(event.answer).model_dump())
+    except Exception:  # the stream has started: report in-band, never cut it off
+        log.exception("chat stream failed")
+        yield _sse("error", {"message": "回答时出现错误，请稍后重试。"})
+    yield _sse("done", {})
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={200: {"content": {"text/event-stream": {"description": "token…, citations, done (see docs/api.md)"}}}},
+)
+def chat(body: ChatRequest, chat: ChatDep) -> ChatResponse | StreamingResponse:
+    """Answer a question from the policy documents, with [n] citations, or say the documents do not answer it."""
+    question, history = _validate(body, chat)
+    if body.stream:
+        chat.search.retriever  # noqa: B018 - fail with 503 before the stream starts if there is no index
+        return StreamingResponse(
+            _event_stream(chat, question, history, body.region),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    return ChatResponse.from_answer(chat.ask(question, history, body.region))
