@@ -6,7 +6,8 @@ One place decides everything a parent sees:
   concept coverage by its best passages (evidence.py) must reach
   ``refusal_threshold`` (0.5, chosen on the dev questions: the answerable ones
   cover 0.57 and up, the unanswerable ones 0.41 and below; docs/answering.md).
-  A question about a place no document covers (上海) is refused outright.
+  A question about a place no document covers (上海) is refused outright, and so is
+  one asking for a kind of figure (几点, 多少钱, 多少所) that no passage states.
 - **Jurisdiction**: a question that names a place is answered only from that
   place's documents (or an area containing it). A question that names none, whose
   best evidence comes from several regions, is answered per region, each labelled.
@@ -92,7 +93,8 @@ class ChatService:
             if places:
                 hits = [h for h in hits if h.region_tier > 0 or region]
             evidence = max((analysis.coverage(h.chunk.index_text()) for h in hits[:3]), default=0.0)
-            if evidence < self.config.refusal_threshold:
+            figure_missing = analysis.unit is not None and not any(analysis.states_quantity(h.chunk.text) for h in hits)
+            if evidence < self.config.refusal_threshold or figure_missing:
                 refusal = (REFUSAL, "no_evidence")
         if refusal is not None:
             text, reason = refusal

@@ -19,8 +19,14 @@ from index.retrieve import HybridRetriever
 _LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
 _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的]$")
 _ASKS_NUMBER = re.compile(r"多少|几|哪一?年|什么时候|何时|比例|占比|多大|多长|多久|百分之|数量|人数|规模")
-_ASKED_UNIT = re.compile(r"(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万)")
-_SAME_UNIT = {"人": "人|名", "名": "人|名", "个": "个|所|名|项"}
+_ASKED_UNIT = re.compile(r"(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点)")
+_SAME_UNIT = {
+    "人": "人|名",
+    "名": "人|名",
+    "个": "个|所|名|项",
+    "钱": "元|万元|亿元",
+    "点": "点|时|[:：]\\d",
+}
 _SINGLE_CHAR_WEIGHT = 0.3
 _DIGIT = re.compile(r"\d")
 
@@ -54,13 +60,13 @@ class QuestionAnalysis:
 
     def states_quantity(self, text: str) -> bool:
         """Whether ``text`` gives the kind of figure asked for: a number with the unit asked about
-        (多少所 → 27所; 多少人 → 719名), or any number when the question names no unit."""
+        (多少所 → 27所; 多少人 → 719名; 几年 → 十年), or any number when the question names no unit."""
         if not self.asks_number:
             return False
         if self.unit is None:
             return self.has_digits(text)
         units = _SAME_UNIT.get(self.unit, re.escape(self.unit))
-        return bool(re.search(rf"\d[\d.,\-—~%]*\s*(?:余|多)?(?:{units})", text))
+        return bool(re.search(rf"(?:\d[\d.,\-—~%]*|[〇零一二三四五六七八九十百千万两]+)\s*(?:余|多)?(?:{units})", text))
 
 
 def analyse_question(question: str, retriever: HybridRetriever) -> QuestionAnalysis:

@@ -73,6 +73,8 @@ class TestRefusals:
             ("玉泉区幼儿园每个月保教费多少钱？", "no_evidence"),
             ("康巴什区第一中学的录取分数线是多少？", "no_evidence"),
             ("明天呼和浩特天气怎么样？", "no_evidence"),
+            ("玉泉区小学几点上学？", "no_evidence"),  # asks for a time no passage states
+            ("玉泉区幼儿园一个月多少钱？", "no_evidence"),  # asks for a price no passage states
         ],
     )
     def test_refuses_with_no_citations(self, chat: ChatService, question: str, reason: str) -> None:
