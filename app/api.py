@@ -8,14 +8,18 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.chat_api import router as chat_router
 from app.config import Settings
 from app.errors import InvalidRequest, install_error_handlers
+from app.feedback import FeedbackStore
 from app.service import SearchService, chat_service
+from app.web import pages
+from app.web import router as feedback_router
 from index.errors import IndexError_
 from index.retrieve import Hit, SearchFilters
 
@@ -134,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.error("starting without an index: %s", exc)
         app.state.service = service
         app.state.chat = chat_service(service)
+        app.state.feedback = FeedbackStore(settings.feedback_db)
         yield
 
     app = FastAPI(
@@ -145,9 +150,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(chat_router)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    app.include_router(feedback_router)
+    app.include_router(pages)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
     return app

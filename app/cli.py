@@ -123,6 +123,28 @@ def ask(
 
 
 @cli.command()
+def feedback(
+    unhelpful: Annotated[bool, typer.Option("--unhelpful", help="Only answers marked 没帮助.")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the feedback users gave on answers (有帮助 / 没帮助), newest first."""
+    from dataclasses import asdict
+
+    from app.feedback import FeedbackStore
+
+    rows = FeedbackStore(Settings().feedback_db).recent(limit, unhelpful_only=unhelpful)
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        typer.echo("No feedback yet.")
+    for r in rows:
+        mark = "有帮助" if r.helpful else "没帮助"
+        typer.echo(f"{r.created_at}  {mark}  {r.question}\n    {r.answer[:120]}")
+
+
+@cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,

@@ -47,5 +47,11 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=1)
     reload_check_seconds: float = Field(2.0, ge=0.0, description="How often the server looks for a new build.")
 
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins allowed to call the API from a browser (the widget on their pages), e.g. ["https://school.example"].',
+    )
+    feedback_db: Path = Field(Path("data/feedback.sqlite3"), description="SQLite file for answer feedback.")
+
     host: str = "127.0.0.1"
     port: int = 8000

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -55,17 +57,22 @@ def corpus_copy(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def live_server(index_settings: Settings) -> Iterator[str]:
-    """A real uvicorn server (``policyqa serve``) on a free loopback port, serving the session index."""
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(index_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real ``policyqa serve`` (uvicorn) on a free loopback port; yields its base URL once healthy."""
+    port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--index-dir", str(index_settings.index_dir)],
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--index-dir", str(index_dir)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -82,3 +89,10 @@ def live_server(index_settings: Settings) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def live_server(index_settings: Settings) -> Iterator[str]:
+    """The session index served by a real uvicorn server."""
+    with running_server(index_settings.index_dir) as base:
+        yield base

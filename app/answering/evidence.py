@@ -27,6 +27,10 @@ _SAME_UNIT = {
     "钱": "元|万元|亿元",
     "点": "点|时|[:：]\\d",
 }
+# Chinese numerals, but not a lone 一 (每一所学校, 一所学校 are not counts)
+_CHINESE_NUMBER = (
+    "(?:[〇零二三四五六七八九十百千万两][〇零一二三四五六七八九十百千万两]*|一[〇零一二三四五六七八九十百千万两]+)"
+)
 _SINGLE_CHAR_WEIGHT = 0.3
 _DIGIT = re.compile(r"\d")
 
@@ -66,7 +70,7 @@ class QuestionAnalysis:
         if self.unit is None:
             return self.has_digits(text)
         units = _SAME_UNIT.get(self.unit, re.escape(self.unit))
-        return bool(re.search(rf"(?:\d[\d.,\-—~%]*|[〇零一二三四五六七八九十百千万两]+)\s*(?:余|多)?(?:{units})", text))
+        return bool(re.search(rf"(?:\d[\d.,\-—~%]*|{_CHINESE_NUMBER})\s*(?:余|多)?(?:{units})", text))
 
 
 def analyse_question(question: str, retriever: HybridRetriever) -> QuestionAnalysis:
