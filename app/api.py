@@ -13,10 +13,13 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from app.admin_api import IndexJob
+from app.admin_api import router as admin_router
 from app.chat_api import router as chat_router
 from app.config import Settings
+from app.conversations import ConversationLog
 from app.errors import InvalidRequest, install_error_handlers
-from app.feedback import FeedbackStore
+from app.limits import BodySizeLimit, RateLimiter, rate_limit
 from app.service import SearchService, chat_service
 from app.web import pages
 from app.web import router as feedback_router
@@ -80,6 +83,7 @@ def get_service(request: Request) -> SearchService:
 
 ServiceDep = Annotated[SearchService, Depends(get_service)]
 router = APIRouter(prefix="/api", tags=["search"])
+RateLimit = Depends(rate_limit)
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
@@ -98,7 +102,7 @@ def health(service: ServiceDep) -> Health | JSONResponse:
     )
 
 
-@router.get("/search", response_model=SearchResponse)
+@router.get("/search", response_model=SearchResponse, dependencies=[RateLimit])
 def search(
     service: ServiceDep,
     q: Annotated[str, Query(description="The question, in Chinese.", max_length=2000)],
@@ -138,7 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.error("starting without an index: %s", exc)
         app.state.service = service
         app.state.chat = chat_service(service)
-        app.state.feedback = FeedbackStore(settings.feedback_db)
+        app.state.log = ConversationLog(settings.db_path, settings.log_retention_days)
+        app.state.index_job = IndexJob(settings)
         yield
 
     app = FastAPI(
@@ -147,8 +152,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_route_id,
     )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(router)
+    app.include_router(admin_router)
     app.include_router(chat_router)
     app.include_router(feedback_router)
     app.include_router(pages)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -19,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.answering.chat import ChatService
 from app.answering.models import Answer, CitationsEvent, TokenEvent, Turn
+from app.conversations import ConversationLog
 from app.errors import InvalidRequest
+from app.limits import rate_limit
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ class CitationOut(BaseModel):
 
 
 class ChatResponse(BaseModel):
+    conversation_id: int = Field(description="Send it back with POST /api/feedback.")
     answer: str
     citations: list[CitationOut]
     refused: bool
@@ -63,8 +67,9 @@ class ChatResponse(BaseModel):
     query: str = Field(description="The standalone question that was searched (follow-ups are completed).")
 
     @classmethod
-    def from_answer(cls, answer: Answer) -> ChatResponse:
+    def from_answer(cls, answer: Answer, conversation_id: int) -> ChatResponse:
         return cls(
+            conversation_id=conversation_id,
             answer=answer.answer,
             citations=[CitationOut(**c.__dict__) for c in answer.citations],
             refused=answer.refused,
@@ -78,7 +83,12 @@ def get_chat(request: Request) -> ChatService:
     return request.app.state.chat
 
 
+def get_log(request: Request) -> ConversationLog:
+    return request.app.state.log
+
+
 ChatDep = Annotated[ChatService, Depends(get_chat)]
+LogDep = Annotated[ConversationLog, Depends(get_log)]
 router = APIRouter(prefix="/api", tags=["chat"])
 
 
@@ -100,13 +110,17 @@ def _sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _event_stream(chat: ChatService, question: str, history: list[Turn], region: str | None) -> Iterator[str]:
+def _event_stream(
+    chat: ChatService, log: ConversationLog, question: str, history: list[Turn], region: str | None
+) -> Iterator[str]:
+    started = time.perf_counter()
     try:
         for event in chat.events(question, history, region):
             if isinstance(event, TokenEvent):
                 yield _sse("token", {"text": event.text})
             elif isinstance(event, CitationsEvent):
-                yield _sse("citations", ChatResponse.from_answer(event.answer).model_dump())
+                conversation_id = log.record(question, event.answer, 1000 * (time.perf_counter() - started))
+                yield _sse("citations", ChatResponse.from_answer(event.answer, conversation_id).model_dump())
     except Exception:  # the stream has started: report in-band, never cut it off
         log.exception("chat stream failed")
         yield _sse("error", {"message": "回答时出现错误，请稍后重试。"})
@@ -115,17 +129,21 @@ def _event_stream(chat: ChatService, question: str, history: list[Turn], region:
 
 @router.post(
     "/chat",
+    dependencies=[Depends(rate_limit)],
     response_model=ChatResponse,
     responses={200: {"content": {"text/event-stream": {"description": "token…, citations, done (see docs/api.md)"}}}},
 )
-def chat(body: ChatRequest, chat: ChatDep) -> ChatResponse | StreamingResponse:
+def chat(body: ChatRequest, chat: ChatDep, log: LogDep) -> ChatResponse | StreamingResponse:
     """Answer a question from the policy documents, with [n] citations, or say the documents do not answer it."""
     question, history = _validate(body, chat)
     if body.stream:
         chat.search.retriever  # noqa: B018 - fail with 503 before the stream starts if there is no index
         return StreamingResponse(
-            _event_stream(chat, question, history, body.region),
+            _event_stream(chat, log, question, history, body.region),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return ChatResponse.from_answer(chat.ask(question, history, body.region))
+    started = time.perf_counter()
+    answer = chat.ask(question, history, body.region)
+    conversation_id = log.record(question, answer, 1000 * (time.perf_counter() - started))
+    return ChatResponse.from_answer(answer, conversation_id)

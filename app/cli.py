@@ -123,25 +123,36 @@ def ask(
 
 
 @cli.command()
-def feedback(
-    unhelpful: Annotated[bool, typer.Option("--unhelpful", help="Only answers marked 没帮助.")] = False,
-    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+def report(
+    days: Annotated[int, typer.Option(min=1, help="Look back this many days.")] = 30,
+    top: Annotated[int, typer.Option(min=1, help="Groups per list.")] = 20,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (kind, question, count, examples).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the feedback users gave on answers (有帮助 / 没帮助), newest first."""
-    from dataclasses import asdict
+    """What people ask most, what was refused, what was marked 没帮助 — the gaps to fill in the corpus."""
+    from app.conversations import ConversationLog
+    from app.report import build_report
+    from app.service import encoder_for
 
-    from app.feedback import FeedbackStore
-
-    rows = FeedbackStore(Settings().feedback_db).recent(limit, unhelpful_only=unhelpful)
-    if as_json:
-        typer.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
+    settings = Settings()
+    result = build_report(
+        ConversationLog(settings.db_path, settings.log_retention_days), encoder_for(settings), days, top
+    )
+    if csv_out:
+        typer.echo(result.to_csv(), nl=False)
         return
-    if not rows:
-        typer.echo("No feedback yet.")
-    for r in rows:
-        mark = "有帮助" if r.helpful else "没帮助"
-        typer.echo(f"{r.created_at}  {mark}  {r.question}\n    {r.answer[:120]}")
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"{result.conversations} conversations in the last {days} days")
+    for title, groups in (("Most asked", result.frequent), ("Refused", result.refused), ("没帮助", result.unhelpful)):
+        typer.secho(f"\n{title}:", bold=True)
+        if not groups:
+            typer.echo("  (none)")
+        for g in groups:
+            typer.echo(
+                f"  {g.count:>4}  {g.question}" + (f"   (also: {' / '.join(g.examples[1:])})" if g.examples[1:] else "")
+            )
 
 
 @cli.command()

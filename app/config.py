@@ -51,7 +51,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Origins allowed to call the API from a browser (the widget on their pages), e.g. ["https://school.example"].',
     )
-    feedback_db: Path = Field(Path("data/feedback.sqlite3"), description="SQLite file for answer feedback.")
+    db_path: Path = Field(Path("data/policyqa.sqlite3"), description="SQLite file: conversation log and feedback.")
+    log_retention_days: int = Field(90, ge=1, description="Conversations older than this are deleted.")
+
+    admin_api_keys: list[SecretStr] = Field(
+        default_factory=list, description="Keys for the admin API (X-API-Key header); empty disables it."
+    )
+    upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest document an admin may upload.")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body on public endpoints.")
+    rate_limit_per_minute: int = Field(30, ge=0, description="Chat/search requests per client IP per minute; 0 = off.")
+    rate_limit_burst: int = Field(10, ge=1, description="Requests a client may make at once before the rate applies.")
 
     host: str = "127.0.0.1"
     port: int = 8000

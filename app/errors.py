@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.documents import DocumentNotFound, UploadRejected
+from app.limits import RateLimited
 from index.errors import EncoderMismatch, IndexCorrupt, IndexNotBuilt
 
 log = logging.getLogger(__name__)
+
+
+class AdminAuthError(Exception):
+    """Missing or wrong admin key, or the admin API is disabled."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 class InvalidRequest(Exception):
@@ -63,6 +75,24 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InvalidRequest)
     async def invalid(_: Request, exc: InvalidRequest) -> JSONResponse:
         return _error(422, "invalid_request", exc.message, errors=[{"field": exc.field, "message": exc.message}])
+
+    @app.exception_handler(AdminAuthError)
+    async def admin_auth(_: Request, exc: AdminAuthError) -> JSONResponse:
+        return _error(exc.status, "unauthorized" if exc.status == 401 else "forbidden", exc.message)
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        response = _error(429, "rate_limited", "提问太频繁了，请稍后再试。")
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
+
+    @app.exception_handler(UploadRejected)
+    async def upload_rejected(_: Request, exc: UploadRejected) -> JSONResponse:
+        return _error(exc.status, "rejected", exc.message)
+
+    @app.exception_handler(DocumentNotFound)
+    async def document_not_found(_: Request, exc: DocumentNotFound) -> JSONResponse:
+        return _error(404, "not_found", f"找不到文档“{exc}”")
 
     @app.exception_handler(IndexNotBuilt)
     @app.exception_handler(EncoderMismatch)

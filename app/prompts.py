@@ -13,7 +13,9 @@ from functools import cache
 from pathlib import Path
 
 from app.answering.models import Turn
+from app.answering.safety import MASK, looks_like_instruction
 from index.retrieve import Hit
+from ingest.chunk import split_sentences
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 _SECTION = re.compile(r"^## (system|user)\s*$", re.M)
@@ -37,7 +39,11 @@ def format_passages(hits: Sequence[Hit]) -> str:
         head = f"[{n}] 《{meta.title or '未命名文件'}》" + (f"（{source}）" if source else "")
         if hit.chunk.section_path:
             head += f" {hit.chunk.section_path}"
-        blocks.append(f"{head}\n{hit.chunk.text}")
+        text = hit.chunk.text
+        for a, b in reversed(split_sentences(text)):
+            if looks_like_instruction(text[a:b]):
+                text = text[:a] + MASK + text[b:]
+        blocks.append(f"{head}\n{text}")
     return "\n\n".join(blocks)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.feedback import FeedbackStore
+from app.conversations import ConversationLog
 
 STATIC = Path(__file__).with_name("static")
 WIDGET_CACHE = "public, max-age=3600"
@@ -43,25 +42,14 @@ def widget(request: Request) -> Response:
 
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(min_length=1, max_length=500)
-    answer: str = Field(max_length=5000)
+    conversation_id: int = Field(ge=1, description="From the chat response.")
     helpful: bool
-    refused: bool = False
-    answerer: Literal["extractive", "llm"] | None = None
-    doc_ids: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
 
 
-class FeedbackSaved(BaseModel):
-    id: int
-
-
-def get_feedback(request: Request) -> FeedbackStore:
-    return request.app.state.feedback
-
-
-@router.post("/feedback", status_code=201, response_model=FeedbackSaved)
-def add_feedback(body: FeedbackIn, store: Annotated[FeedbackStore, Depends(get_feedback)]) -> FeedbackSaved:
-    """Record 有帮助 / 没帮助 for an answer, so staff can see which answers failed (`policyqa feedback`)."""
-    return FeedbackSaved(
-        id=store.add(body.question, body.answer, body.helpful, body.refused, body.answerer, body.doc_ids)
-    )
+@router.post("/feedback", status_code=204, responses={404: {"description": "No such conversation"}})
+def add_feedback(body: FeedbackIn, request: Request) -> Response:
+    """Record 有帮助 / 没帮助 for an answer, so staff can see which answers failed (`policyqa report`)."""
+    log: ConversationLog = request.app.state.log
+    if not log.set_feedback(body.conversation_id, body.helpful):
+        raise HTTPException(404, "找不到这条回答，可能已过期。")
+    return Response(status_code=204)

@@ -36,7 +36,10 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose index directory holds a real index of the bundled corpus (built once)."""
-    settings = Settings(index_dir=tmp_path_factory.mktemp("index"), reload_check_seconds=0)
+    tmp = tmp_path_factory.mktemp("index")
+    settings = Settings(
+        index_dir=tmp / "index", db_path=tmp / "policyqa.sqlite3", reload_check_seconds=0, rate_limit_per_minute=0
+    )
     outcome = ingest_directory(settings, CORPUS, progress=False)
     assert outcome.build is not None and not outcome.corpus.errors
     return settings
@@ -72,7 +75,12 @@ def running_server(index_dir: Path, env: dict[str, str] | None = None) -> Iterat
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
+        env={
+            **os.environ,
+            "POLICYQA_RATE_LIMIT_PER_MINUTE": "0",
+            "POLICYQA_DB_PATH": str(index_dir.parent / f"server-{port}.sqlite3"),
+            **(env or {}),
+        },
     )
     base = f"http://127.0.0.1:{port}"
     try:

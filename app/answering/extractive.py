@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from app.answering.evidence import QuestionAnalysis
 from app.answering.models import Citation
+from app.answering.safety import looks_like_instruction
 from index.retrieve import Hit
 from ingest.chunk import split_sentences
 
@@ -74,6 +75,8 @@ class ExtractiveAnswerer:
             context = analysis.coverage(hit.chunk.index_text())
             for start, end in split_sentences(text):
                 sentence = text[start:end]
+                if looks_like_instruction(sentence):
+                    continue
                 score = analysis.coverage(sentence) + _CONTEXT_WEIGHT * context - _RANK_PENALTY * rank
                 if analysis.states_quantity(sentence):
                     score += _NUMBER_BONUS

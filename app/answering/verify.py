@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from app.answering.models import Citation
+from app.answering.safety import looks_like_instruction
 from index.retrieve import Hit
 from ingest.chunk import split_sentences
 
@@ -39,6 +40,11 @@ def support(claim: str, source: str) -> float:
     """Share of the claim's character pairs found in the source."""
     pairs = _bigrams(claim)
     return len(pairs & _bigrams(source)) / len(pairs) if pairs else 0.0
+
+
+def _without_instructions(passage: str) -> str:
+    """A passage minus sentences that address a model: they cannot support anything said."""
+    return "".join(passage[a:b] for a, b in split_sentences(passage) if not looks_like_instruction(passage[a:b]))
 
 
 class VerifiedStream:
@@ -79,7 +85,7 @@ class VerifiedStream:
         body = _MARKER.sub("", sentence).strip()
         if not cited or not body or any(not 1 <= n <= len(self.hits) for n in cited):
             return []
-        sources = [self.hits[n - 1].chunk.text for n in dict.fromkeys(cited)]
+        sources = [_without_instructions(self.hits[n - 1].chunk.text) for n in dict.fromkeys(cited)]
         joined = _plain("".join(sources))
         if any(number not in joined for number in _NUMBER.findall(_plain(body))):
             return []

@@ -146,8 +146,7 @@
         m.rated = true; save();
         fetch(cfg.api + "/api/feedback", {
           method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ question: m.question, answer: m.content, helpful: opt[1], refused: !!m.refused,
-            answerer: m.answerer || null, doc_ids: (m.citations || []).map(function (c) { return c.doc_id; }) }),
+          body: JSON.stringify({ conversation_id: m.conversationId, helpful: opt[1] }),
         }).then(function (r) { row.appendChild(el("span", "thanks", r.ok ? "感谢您的反馈" : "反馈未能提交")); },
           function () { row.appendChild(el("span", "thanks", "反馈未能提交")); });
       });
@@ -222,7 +221,7 @@
         } else if (name === "citations") {
           finished = true;
           var m = { role: "assistant", content: payload.answer, citations: payload.citations, refused: payload.refused,
-            answerer: payload.answerer, question: question };
+            conversationId: payload.conversation_id };
           messages.push(m); save();
           var done = renderMessage(m);
           box.replaceWith(done); box = done; scroll();

@@ -1,10 +1,7 @@
-"""The chat page, the widget file (caching), feedback storage and the CORS allowlist, through a real client."""
+"""The chat page, the widget file (caching), the conversation log with feedback, and the CORS allowlist."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,15 +10,14 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.config import Settings
-from app.feedback import FeedbackStore
-from tests.conftest import ROOT
+from app.conversations import ConversationLog
 
 ALLOWED = "https://school.example"
 
 
 @pytest.fixture
 def settings(index_settings: Settings, tmp_path: Path) -> Settings:
-    return index_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3", "cors_origins": [ALLOWED]})
+    return index_settings.model_copy(update={"db_path": tmp_path / "policyqa.sqlite3", "cors_origins": [ALLOWED]})
 
 
 @pytest.fixture
@@ -46,37 +42,51 @@ def test_widget_is_cacheable_and_revalidates_with_304(client: TestClient) -> Non
     assert again.status_code == 304 and again.content == b""
 
 
-def test_feedback_is_stored_in_sqlite(client: TestClient, settings: Settings) -> None:
-    body = {
-        "question": "玉泉区教师缺编多少人？",
-        "answer": "……719名。[1]",
-        "helpful": False,
-        "answerer": "extractive",
-        "doc_ids": ["001_b2c1ccd4563cbf07"],
-    }
-    response = client.post("/api/feedback", json=body)
-    assert response.status_code == 201
-    stored = FeedbackStore(settings.feedback_db).recent(unhelpful_only=True)
-    assert [(f.question, f.helpful, f.doc_ids) for f in stored] == [
-        ("玉泉区教师缺编多少人？", False, ["001_b2c1ccd4563cbf07"])
-    ]
+def test_every_answer_is_logged_and_feedback_attaches_to_it(client: TestClient, settings: Settings) -> None:
+    answer = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？"}).json()
+    refusal = client.post("/api/chat", json={"question": "上海市小学入学需要积分吗？"}).json()
+    assert (
+        client.post("/api/feedback", json={"conversation_id": answer["conversation_id"], "helpful": False}).status_code
+        == 204
+    )
+    rows = {r.id: r for r in ConversationLog(settings.db_path).since()}
+    logged = rows[answer["conversation_id"]]
+    assert logged.question == "玉泉区教师缺编多少人？" and "719名" in logged.answer
+    assert logged.citations[0]["doc_id"] == "001_b2c1ccd4563cbf07" and logged.answerer == "extractive"
+    assert logged.helpful is False and logged.latency_ms > 0
+    assert rows[refusal["conversation_id"]].refused and rows[refusal["conversation_id"]].helpful is None
+
+
+def test_feedback_for_an_unknown_conversation_is_a_404(client: TestClient) -> None:
+    response = client.post("/api/feedback", json={"conversation_id": 999_999, "helpful": True})
+    assert response.status_code == 404 and "找不到这条回答" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"question": "", "answer": "a", "helpful": True}, "question"),
-        ({"question": "q", "answer": "a"}, "helpful"),
-        ({"question": "q", "answer": "a", "helpful": True, "ip": "1.2.3.4"}, "ip"),
-        ({"question": "q", "answer": "a", "helpful": True, "doc_ids": ["x"] * 21}, "doc_ids"),
+        ({"conversation_id": 1}, "helpful"),
+        ({"conversation_id": 0, "helpful": True}, "conversation_id"),
+        ({"conversation_id": 1, "helpful": True, "ip": "1.2.3.4"}, "ip"),
     ],
 )
-def test_bad_feedback_is_rejected_and_nothing_is_stored(
-    client: TestClient, settings: Settings, body: dict, field: str
-) -> None:
+def test_bad_feedback_is_rejected(client: TestClient, body: dict, field: str) -> None:
     response = client.post("/api/feedback", json=body)
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
-    assert FeedbackStore(settings.feedback_db).recent() == []
+
+
+def test_retention_deletes_old_conversations(tmp_path: Path) -> None:
+    import sqlite3
+
+    from app.answering.models import Answer
+
+    log = ConversationLog(tmp_path / "log.sqlite3", retention_days=30)
+    old = log.record("旧问题", Answer("旧回答"), 5.0)
+    new = log.record("新问题", Answer("新回答"), 5.0)
+    with sqlite3.connect(tmp_path / "log.sqlite3") as db:
+        db.execute("UPDATE conversations SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old,))
+    assert log.purge() == 1
+    assert [r.id for r in log.since()] == [new]
 
 
 def test_cors_allows_only_listed_origins(client: TestClient) -> None:
@@ -87,18 +97,3 @@ def test_cors_allows_only_listed_origins(client: TestClient) -> None:
     assert "access-control-allow-origin" not in refused.headers
     simple = client.get("/api/health", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in simple.headers
-
-
-def test_feedback_cli_lists_unhelpful_answers(settings: Settings) -> None:
-    FeedbackStore(settings.feedback_db).add("问题甲", "回答甲", True, False, "extractive", [])
-    FeedbackStore(settings.feedback_db).add("问题乙", "回答乙", False, False, "extractive", [])
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "feedback", "--unhelpful", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"POLICYQA_FEEDBACK_DB": str(settings.feedback_db), "PATH": "/usr/bin:/bin"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert [r["question"] for r in json.loads(result.stdout)] == ["问题乙"]

@@ -72,12 +72,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     refused_dir.mkdir()
     allowed, allowed_url = _serve_dir(allowed_dir)
     refused, refused_url = _serve_dir(refused_dir)
-    feedback_db = tmp / "feedback.sqlite3"
-    env = {"POLICYQA_CORS_ORIGINS": f'["{allowed_url}"]', "POLICYQA_FEEDBACK_DB": str(feedback_db)}
+    db = tmp / "policyqa.sqlite3"
+    env = {"POLICYQA_CORS_ORIGINS": f'["{allowed_url}"]', "POLICYQA_DB_PATH": str(db)}
     with running_server(index_dir, env) as api:
         for directory in (allowed_dir, refused_dir):
             (directory / "index.html").write_text(HOSTILE_HOST_PAGE.format(api=api), "utf-8")
-        yield {"api": api, "allowed": allowed_url, "refused": refused_url, "feedback_db": feedback_db}
+        yield {"api": api, "allowed": allowed_url, "refused": refused_url, "db": db}
     allowed.shutdown()
     refused.shutdown()
 
@@ -183,9 +183,10 @@ def test_feedback_is_stored(stack: dict, page: Page) -> None:
     answer.get_by_role("button", name="没帮助").click()
     expect(answer.locator(".thanks")).to_have_text("感谢您的反馈")
     expect(answer.get_by_role("button", name="有帮助")).to_be_disabled()
-    with sqlite3.connect(stack["feedback_db"]) as db:
-        rows = db.execute("SELECT question, helpful, doc_ids FROM feedback").fetchall()
-    assert ("玉泉区公办小学一年级能提供多少个学位？", 0, '["001_b2c1ccd4563cbf07"]') in rows
+    with sqlite3.connect(stack["db"]) as db:
+        rows = db.execute("SELECT question, helpful, refused, answerer, citations FROM conversations").fetchall()
+    row = next(r for r in rows if r[0] == "玉泉区公办小学一年级能提供多少个学位？")
+    assert row[1:4] == (0, 0, "extractive") and "001_b2c1ccd4563cbf07" in row[4]
 
 
 def test_refused_origin_fails_cleanly(stack: dict, page: Page) -> None:

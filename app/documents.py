@@ -1,0 +1,157 @@
+"""The document library staff manage: files in the corpus directory plus their rows in manifest.csv.
+
+Every change is checked first and written atomically (temporary file, then rename), so a rejected upload
+or a crash changes nothing. Indexing is separate: ``policyqa ingest`` or ``POST /api/admin/reindex``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ingest.errors import IngestError
+from ingest.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, decode_text, load_file, read_manifest
+from ingest.models import DocumentMetadata
+from ingest.pipeline import prepare_document
+
+_UNSAFE = re.compile(r"[^\w\u4e00-\u9fff.\-]+")
+_FIELDS = ("file", "title", "region", "publisher", "date", "source_url", "doc_number")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class UploadRejected(Exception):
+    """The upload was refused; ``message`` (Chinese) says why. Nothing was changed."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class DocumentNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class LibraryDocument:
+    doc_id: str
+    file: str
+    size: int
+    metadata: DocumentMetadata
+
+
+def safe_filename(name: str) -> str:
+    """The file's own name (no directories), with only letters, digits, CJK, '.', '-' and '_'."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    cleaned = _UNSAFE.sub("_", base).strip("._")
+    suffix = PurePosixPath(cleaned).suffix.lower()
+    if not cleaned or not PurePosixPath(cleaned).stem.strip("_"):
+        raise UploadRejected("文件名无效")
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UploadRejected(f"不支持的文件类型“{suffix or '无后缀'}”，支持：{'、'.join(SUPPORTED_SUFFIXES)}", 415)
+    return cleaned
+
+
+def check_content(name: str, data: bytes) -> None:
+    """The bytes must be what the name says: a PDF is a PDF, a DOCX a Word zip, text decodes as text."""
+    if not data.strip():
+        raise UploadRejected("文件是空的")
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix == ".pdf":
+        if not data.startswith(b"%PDF-"):
+            raise UploadRejected("文件内容不是 PDF", 415)
+    elif suffix == ".docx":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "word/document.xml" not in archive.namelist():
+                    raise UploadRejected("文件内容不是 Word (.docx) 文档", 415)
+        except zipfile.BadZipFile as exc:
+            raise UploadRejected("文件内容不是 Word (.docx) 文档", 415) from exc
+    else:
+        try:
+            decode_text(data, name)
+        except IngestError as exc:
+            raise UploadRejected("文件内容不是可识别的文本（可能是二进制文件或编码无法识别）", 415) from exc
+
+
+class DocumentLibrary:
+    def __init__(self, corpus_dir: Path, max_bytes: int) -> None:
+        self.root = Path(corpus_dir)
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+
+    def list(self) -> list[LibraryDocument]:
+        manifest = read_manifest(self.root) if self.root.exists() else {}
+        return [
+            LibraryDocument(p.stem, p.name, p.stat().st_size, manifest.get(p.name, DocumentMetadata()))
+            for p in sorted(self.root.iterdir())
+            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+        ]
+
+    def find(self, doc_id: str) -> LibraryDocument:
+        for doc in self.list():
+            if doc.doc_id == doc_id:
+                return doc
+        raise DocumentNotFound(doc_id)
+
+    def save(self, filename: str, data: bytes, metadata: DocumentMetadata, replace: bool = False) -> LibraryDocument:
+        """Check an upload completely, then store it and its manifest row; on any problem nothing changes."""
+        if len(data) > self.max_bytes:
+            raise UploadRejected(f"文件太大（最多 {self.max_bytes // (1024 * 1024)} MB）", 413)
+        name = safe_filename(filename)
+        check_content(name, data)
+        if metadata.date and not _DATE.match(metadata.date):
+            raise UploadRejected("日期格式应为 YYYY-MM-DD", 422)
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            target = self.root / name
+            if target.exists() and not replace:
+                raise UploadRejected(f"文件“{name}”已存在；如需替换请使用替换操作", 409)
+            if not target.exists() and replace:
+                raise DocumentNotFound(PurePosixPath(name).stem)
+            tmp = self._write_temp(data, suffix=target.suffix)
+            try:
+                raw = load_file(tmp, doc_id=target.stem)
+                prepare_document(raw, metadata)  # the same checks ingest makes: text left after cleaning
+            except IngestError as exc:
+                tmp.unlink(missing_ok=True)
+                raise UploadRejected(f"无法读取文件内容：{exc.reason}", 422) from exc
+            os.replace(tmp, target)
+            self._write_manifest_row(name, metadata)
+        return self.find(target.stem)
+
+    def remove(self, doc_id: str) -> None:
+        with self._lock:
+            doc = self.find(doc_id)
+            (self.root / doc.file).unlink()
+            self._write_manifest_row(doc.file, None)
+
+    def _write_temp(self, data: bytes, suffix: str) -> Path:
+        fd, path = tempfile.mkstemp(prefix=".upload-", suffix=suffix, dir=self.root)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return Path(path)
+
+    def _write_manifest_row(self, file: str, metadata: DocumentMetadata | None) -> None:
+        """Set (or, with None, delete) a file's manifest row; the manifest is replaced atomically."""
+        rows = read_manifest(self.root)
+        if metadata is None:
+            rows.pop(file, None)
+        else:
+            rows[file] = metadata
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(_FIELDS)
+        for name, meta in sorted(rows.items()):
+            writer.writerow([name, *(getattr(meta, f) or "" for f in _FIELDS[1:])])
+        tmp = self._write_temp(out.getvalue().encode("utf-8"), suffix=".csv")
+        os.replace(tmp, self.root / MANIFEST_NAME)
