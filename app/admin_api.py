@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
@@ -213,11 +213,16 @@ def index_status(request: Request) -> dict:
 
 
 @router.get("/report", response_model=None)
-def report(request: Request, days: int = 30, top: int = 20, format: Literal["json", "csv"] = "json") -> dict | Response:
+def report(
+    request: Request,
+    days: Annotated[int, Query(ge=1, le=3650)] = 30,
+    top: Annotated[int, Query(ge=1, le=200)] = 20,
+    format: Literal["json", "csv"] = "json",
+) -> dict | Response:
     """Most asked, refused and 没帮助 questions, grouped by similarity: the gaps to fill in the corpus."""
     settings: Settings = request.app.state.settings
     conversation_log: ConversationLog = request.app.state.log
-    result = build_report(conversation_log, encoder_for(settings), max(1, days), max(1, top))
+    result = build_report(conversation_log, encoder_for(settings), days, top)
     if format == "csv":
         return Response(
             result.to_csv(),

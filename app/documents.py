@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -109,6 +110,9 @@ class DocumentLibrary:
         check_content(name, data)
         if metadata.date and not _DATE.match(metadata.date):
             raise UploadRejected("日期格式应为 YYYY-MM-DD", 422)
+        for value in metadata.to_dict().values():
+            if value and any(unicodedata.category(c).startswith("C") for c in value):
+                raise UploadRejected("元数据中含有控制字符等无效字符", 422)
         self.root.mkdir(parents=True, exist_ok=True)
         with self._lock:
             target = self.root / name

@@ -47,7 +47,7 @@ _CHUNKS = "chunks.jsonl"
 _VECTORS = "vectors.npy"
 
 
-CHUNKER_VERSION = 2  # bump when chunking or index-text rules change: unchanged documents are re-chunked
+CHUNKER_VERSION = 3  # bump when chunking or index-text rules change: unchanged documents are re-chunked
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,11 @@ def heading_of(line: str) -> tuple[int, str] | None:
     return None
 
 
+def _is_title_like(line: str) -> bool:
+    """A short line that is not a sentence: a title, subtitle or caption."""
+    return len(line) <= _MAX_HEADING and not line.rstrip().endswith(("。", "！", "？", "；", ";", "!", "?"))
+
+
 def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """Non-blank pieces of ``text[start:end]`` matched by ``pattern``, trimmed of spaces."""
     out = []
@@ -129,8 +134,8 @@ class PolicyTextSplitter(TextSplitter):
             if heading:
                 stack = [h for h in stack if h[0] < heading[0]] + [heading]
             units = self._sentences(text, start, start + len(line))
-            if heading and len(units) == 1:
-                pending.extend(units)
+            if (heading or _is_title_like(line)) and len(units) == 1:
+                pending.extend(units)  # a heading or a title line goes with the text that follows it
                 continue
             path = tuple(label for _, label in stack)
             if groups and groups[-1][0] == path and not pending:

@@ -66,15 +66,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Server(str):
+    """A running server's base URL, with its process for tests that signal it."""
+
+    proc: subprocess.Popen
+
+
 @contextmanager
-def running_server(index_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def running_server(index_dir: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
     """A real ``policyqa serve`` (uvicorn) on a free loopback port; yields its base URL once healthy."""
     port = free_port()
+    log = (index_dir.parent / f"server-{port}.log").open("w+b")  # a file, not a pipe: a full pipe would block it
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--index-dir", str(index_dir)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         env={
             **os.environ,
             "POLICYQA_RATE_LIMIT_PER_MINUTE": "0",
@@ -82,7 +89,8 @@ def running_server(index_dir: Path, env: dict[str, str] | None = None) -> Iterat
             **(env or {}),
         },
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Server(f"http://127.0.0.1:{port}")
+    base.proc = proc
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -92,11 +100,13 @@ def running_server(index_dir: Path, env: dict[str, str] | None = None) -> Iterat
             except httpx.TransportError:
                 time.sleep(0.2)
         else:
-            pytest.fail("server did not become healthy: " + proc.stderr.read1().decode(errors="replace"))
+            log.seek(0)
+            pytest.fail("server did not become healthy: " + log.read().decode(errors="replace")[-3000:])
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture(scope="session")
