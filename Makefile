@@ -40,6 +40,7 @@ eval: index  ## retrieval quality on the dev questions and (if present) the CMRC
 
 bench: install  ## latency and throughput benchmarks (prints numbers)
 	$(BIN)/python -m bench.speed
+	$(BIN)/python -m bench.load --clients 50 --seconds 60
 
 clean:
 	rm -rf $(VENV) data/index

@@ -122,6 +122,75 @@ def ask(
         typer.echo(f"    “{c.quote}”")
 
 
+docs = typer.Typer(help="Manage the documents in the corpus directory (what the admin API does).", no_args_is_help=True)
+cli.add_typer(docs, name="docs")
+
+
+def _library():
+    from app.documents import DocumentLibrary
+
+    settings = Settings()
+    return DocumentLibrary(settings.corpus_dir, settings.upload_max_bytes)
+
+
+@docs.command("list")
+def docs_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the documents and their metadata."""
+    from dataclasses import asdict
+
+    items = _library().list()
+    if as_json:
+        typer.echo(json.dumps([asdict(d) for d in items], ensure_ascii=False, indent=1))
+        return
+    for d in items:
+        meta = d.metadata
+        typer.echo(f"{d.doc_id}  {meta.title or '(no title)'}  {meta.region or '-'}  {meta.date or '-'}  {d.size} B")
+
+
+@docs.command("add")
+def docs_add(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .txt .md .html .pdf or .docx file.")],
+    title: Annotated[str | None, typer.Option(help="标题")] = None,
+    region: Annotated[str | None, typer.Option(help="地区, e.g. 内蒙古自治区包头市昆都仑区")] = None,
+    publisher: Annotated[str | None, typer.Option(help="发布机构")] = None,
+    date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    source_url: Annotated[str | None, typer.Option(help="来源网址")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace a document with the same file name.")] = False,
+    ingest_now: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Re-index afterwards.")] = True,
+) -> None:
+    """Add (or --replace) a document with its metadata, checked exactly as an upload is."""
+    from app.documents import DocumentNotFound, UploadRejected
+    from ingest.models import DocumentMetadata
+
+    meta = DocumentMetadata(title=title, region=region, publisher=publisher, date=date, source_url=source_url)
+    try:
+        doc = _library().save(file.name, file.read_bytes(), meta, replace=replace)
+    except (UploadRejected, DocumentNotFound) as exc:
+        typer.secho(f"Error: {getattr(exc, 'message', f'no document named {exc}')}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Added {doc.file} as {doc.doc_id}.")
+    if ingest_now:
+        ingest(None, None, quiet=True)
+
+
+@docs.command("remove")
+def docs_remove(
+    doc_id: Annotated[str, typer.Argument(help="The document id (file name without suffix).")],
+    ingest_now: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Re-index afterwards.")] = True,
+) -> None:
+    """Remove a document and its manifest row."""
+    from app.documents import DocumentNotFound
+
+    try:
+        _library().remove(doc_id)
+    except DocumentNotFound as exc:
+        typer.secho(f"Error: no document '{doc_id}'", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Removed {doc_id}.")
+    if ingest_now:
+        ingest(None, None, quiet=True)
+
+
 @cli.command()
 def report(
     days: Annotated[int, typer.Option(min=1, help="Look back this many days.")] = 30,

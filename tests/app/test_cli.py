@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,33 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     bad_qa.write_text('{"id": "x"}\n', "utf-8")
     bad = policyqa("eval", str(bad_qa), "--index-dir", str(tmp_path))
     assert bad.returncode == 2 and "bad.jsonl:1" in bad.stderr
+
+
+def test_docs_add_list_remove_and_report(corpus_copy: Path, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "POLICYQA_CORPUS_DIR": str(corpus_copy),
+        "POLICYQA_INDEX_DIR": str(tmp_path / "index"),
+        "POLICYQA_DB_PATH": str(tmp_path / "db.sqlite3"),
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
+        )
+
+    notice = tmp_path / "notice.txt"
+    notice.write_text("乌拉特前旗小学招生通知\n一、报名时间\n小学一年级报名时间为每年6月1日至6月10日。\n", "utf-8")
+    added = run("docs", "add", str(notice), "--title", "乌拉特前旗小学招生通知", "--date", "2024-05-01")
+    assert added.returncode == 0, added.stderr
+    assert "Indexed 6 documents" in added.stdout
+    assert "notice  乌拉特前旗小学招生通知" in run("docs", "list").stdout
+    again = run("docs", "add", str(notice))
+    assert again.returncode == 2 and "已存在" in again.stderr
+    asked = run("ask", "乌拉特前旗小学一年级什么时候报名？")
+    assert "6月1日至6月10日" in asked.stdout
+    removed = run("docs", "remove", "notice")
+    assert removed.returncode == 0 and "Indexed 5 documents" in removed.stdout
+    assert run("docs", "remove", "notice").returncode == 2
+    report = run("report", "--csv")
+    assert report.returncode == 0 and report.stdout.splitlines()[0] == "kind,question,count,examples"
