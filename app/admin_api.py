@@ -127,7 +127,13 @@ async def _read_upload(file: UploadFile, limit: int) -> bytes:
     return data
 
 
-def _metadata(title, region, publisher, date, source_url) -> DocumentMetadata:
+Text = Annotated[str | None, Form(max_length=300)]
+
+
+def metadata_form(
+    title: Text = None, region: Text = None, publisher: Text = None, date: Text = None, source_url: Text = None
+) -> DocumentMetadata:
+    """The metadata form fields of an upload; blank means unknown."""
     return DocumentMetadata(
         title=title or None,
         region=region or None,
@@ -137,7 +143,8 @@ def _metadata(title, region, publisher, date, source_url) -> DocumentMetadata:
     )
 
 
-Text = Annotated[str | None, Form(max_length=300)]
+MetadataDep = Annotated[DocumentMetadata, Depends(metadata_form)]
+UploadDep = Annotated[UploadFile, File(description="A .txt .md .html .pdf or .docx file.")]
 
 
 @router.get("/documents", response_model=list[DocumentOut])
@@ -147,38 +154,21 @@ def list_documents(request: Request, library: LibraryDep) -> list[DocumentOut]:
 
 
 @router.post("/documents", status_code=201, response_model=DocumentOut)
-async def upload_document(
-    request: Request,
-    library: LibraryDep,
-    file: Annotated[UploadFile, File()],
-    title: Text = None,
-    region: Text = None,
-    publisher: Text = None,
-    date: Text = None,
-    source_url: Text = None,
-) -> DocumentOut:
+async def upload_document(request: Request, library: LibraryDep, file: UploadDep, metadata: MetadataDep) -> DocumentOut:
     """Add a document (.txt .md .html .pdf .docx) with its metadata. Re-index to make it searchable."""
     data = await _read_upload(file, library.max_bytes)
-    doc = library.save(file.filename or "", data, _metadata(title, region, publisher, date, source_url))
+    doc = library.save(file.filename or "", data, metadata)
     return _out(doc, _indexed_ids(request))
 
 
 @router.put("/documents/{doc_id}", response_model=DocumentOut)
 async def replace_document(
-    request: Request,
-    doc_id: str,
-    library: LibraryDep,
-    file: Annotated[UploadFile, File()],
-    title: Text = None,
-    region: Text = None,
-    publisher: Text = None,
-    date: Text = None,
-    source_url: Text = None,
+    request: Request, doc_id: str, library: LibraryDep, file: UploadDep, metadata: MetadataDep
 ) -> DocumentOut:
     """Replace a document's file and metadata (the file keeps its name, so its id stays the same)."""
     current = library.find(doc_id)
     data = await _read_upload(file, library.max_bytes)
-    doc = library.save(current.file, data, _metadata(title, region, publisher, date, source_url), replace=True)
+    doc = library.save(current.file, data, metadata, replace=True)
     return _out(doc, _indexed_ids(request))
 
 

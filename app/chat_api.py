@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.answering.chat import ChatService
-from app.answering.models import Answer, CitationsEvent, TokenEvent, Turn
+from app.answering.models import Answer, Citation, CitationsEvent, TokenEvent, Turn
 from app.conversations import ConversationLog
 from app.errors import InvalidRequest
 from app.limits import rate_limit
@@ -46,21 +46,10 @@ class ChatRequest(BaseModel):
     region: str | None = Field(None, max_length=50, description="Answer only from documents of this place.")
 
 
-class CitationOut(BaseModel):
-    n: int
-    doc_id: str
-    title: str | None
-    region: str | None
-    date: str | None
-    section: str
-    quote: str
-    text: str
-
-
 class ChatResponse(BaseModel):
     conversation_id: int = Field(description="Send it back with POST /api/feedback.")
     answer: str
-    citations: list[CitationOut]
+    citations: list[Citation]
     refused: bool
     answerer: Literal["extractive", "llm"]
     refusal_reason: str | None = None
@@ -71,7 +60,7 @@ class ChatResponse(BaseModel):
         return cls(
             conversation_id=conversation_id,
             answer=answer.answer,
-            citations=[CitationOut(**c.__dict__) for c in answer.citations],
+            citations=answer.citations,
             refused=answer.refused,
             answerer=answer.answerer,
             refusal_reason=answer.refusal_reason,
