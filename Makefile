@@ -38,9 +38,11 @@ eval: index  ## retrieval quality on the dev questions and (if present) the CMRC
 	$(BIN)/policyqa eval data/eval/dev_qa.jsonl
 	$(BIN)/python -m bench.cmrc
 
-bench: install  ## latency and throughput benchmarks (prints numbers)
+bench: install  ## benchmarks (print numbers; bench.scale rewrites docs/benchmarks-scale.json and the plot, ~20 min)
 	$(BIN)/python -m bench.speed
+	$(BIN)/python -m bench.compare
 	$(BIN)/python -m bench.load --clients 50 --seconds 60
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) data/index

@@ -22,7 +22,10 @@ class Settings(BaseSettings):
 
     chunk_size: int = Field(300, ge=20, description="Largest passage, in characters.")
     chunk_overlap: int = Field(60, ge=0, description="Overlap between passages (whole sentences).")
-    vector_index: Literal["flat", "hnsw", "ivf"] = "flat"
+    vector_index: Literal["flat", "hnsw", "ivf", "milvus"] = "flat"
+    milvus_uri: str | None = Field(
+        None, description="For vector_index=milvus: a Milvus Lite .db file, or a Milvus server URL."
+    )
 
     retrieval_mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
     bm25_weight: float = Field(0.7, ge=0.0, le=1.0)

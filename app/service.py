@@ -39,6 +39,7 @@ def build_settings(settings: Settings) -> BuildSettings:
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
         vector_index=settings.vector_index,
+        milvus_uri=settings.milvus_uri,
         threads=settings.threads,
     )
 

@@ -1,12 +1,8 @@
 """Speed benchmarks (prints numbers; not a test).
 
 1. Search latency p50/p95 on the bundled sample corpus (real index, real queries).
-2. Search latency p50/p95 on a synthetic 100k-passage corpus, exact (flat) and HNSW.
-   Passages are made by recombining real sentences of the sample corpus (3-6 each,
-   seeded). Each distinct sentence is embedded once with the real encoder and a
-   passage's vector is the normalised sum of its sentences' vectors: an
-   approximation that keeps embedding 100k passages out of the benchmark, which
-   measures search, not encoding. BM25 indexes the passages' real tokens.
+2. Search latency p50/p95 on a synthetic 100k-passage corpus (bench/synthetic.py: real sentences
+   recombined), exact (flat) and HNSW.
 3. /api/chat p50/p95 (extractive) over HTTP on the sample corpus.
 4. Ingest throughput (passages/s through load, clean, chunk, embed, tokenise, index,
    write) beside the encoder's raw throughput on the same passage texts.
@@ -17,7 +13,6 @@
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
 import socket
 import statistics
@@ -28,19 +23,12 @@ import time
 from pathlib import Path
 
 import httpx
-import numpy as np
 
 from app.config import Settings
 from app.evaluation import load_qa
 from app.service import SearchService, encoder_for, ingest_directory
-from index.keyword import Bm25Index
+from bench.synthetic import SyntheticMaterial
 from index.retrieve import HybridRetriever
-from index.store import LoadedIndex
-from index.tokenize import ChineseTokenizer
-from index.vector_store import FaissVectorStore
-from ingest.chunk import PolicyTextSplitter
-from ingest.models import Chunk, DocumentMetadata
-from ingest.pipeline import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "corpus"
@@ -106,48 +94,13 @@ def chat_latency(n: int) -> None:
     print("chat (extractive) over HTTP, sample corpus:            " + percentiles(samples))
 
 
-def synthetic_index(passages: int, vector_index: str, sentences, vectors, tokens) -> LoadedIndex:
-    rng = random.Random(7)
-    chunks, chunk_vectors, chunk_tokens = [], np.zeros((passages, vectors.shape[1]), np.float32), []
-    regions = ["内蒙古自治区呼和浩特市玉泉区", "内蒙古自治区包头市昆都仑区", "内蒙古自治区包头市", "内蒙古自治区乌海市"]
-    doc_ids = [f"synthetic-{d}" for d in range(passages // 50 + 1)]
-    docs = {d: DocumentMetadata(title=f"合成文档{i}", region=regions[i % 4]) for i, d in enumerate(doc_ids)}
-    for row in range(passages):
-        picks = rng.sample(range(len(sentences)), rng.randint(3, 6))
-        doc = doc_ids[row // 50]
-        text = "".join(sentences[p] for p in picks)
-        chunks.append(Chunk(f"{doc}#{row}", doc, text, 0, len(text), (), docs[doc]))
-        v = vectors[picks].sum(axis=0)
-        chunk_vectors[row] = v / np.linalg.norm(v)
-        chunk_tokens.append([t for p in picks for t in tokens[p]])
-    tokenizer = ChineseTokenizer()
-    return LoadedIndex(
-        build_id="synthetic",
-        manifest={"encoder": {"id": "synthetic"}},
-        chunks=chunks,
-        vectors=chunk_vectors,
-        vector_store=FaissVectorStore.build(chunk_vectors, vector_index),
-        keyword_index=Bm25Index.build(chunk_tokens, tokenizer),
-        chunk_doc=np.array([row // 50 for row in range(passages)], dtype=np.int32),
-        doc_ids=doc_ids,
-        documents=docs,
-    )
-
-
 def synthetic_latency(passages: int, n: int) -> None:
-    corpus = load_corpus(CORPUS, progress=False)
-    splitter = PolicyTextSplitter(10_000, 0)
-    sentences = sorted(
-        {doc.text[a:b] for doc in corpus.documents for a, b in splitter._sentences(doc.text, 0, len(doc.text))}
-    )
-    encoder, tokenizer = encoder_for(Settings()), ChineseTokenizer()
-    vectors = encoder.encode_documents(sentences)
-    tokens = [tokenizer.tokenize(s) for s in sentences]
+    material = SyntheticMaterial.from_corpus(CORPUS, encoder_for(Settings()))
     for vector_index in ("flat", "hnsw"):
         started = time.perf_counter()
-        index = synthetic_index(passages, vector_index, sentences, vectors, tokens)
+        index = material.index(passages, vector_index)
         built = time.perf_counter() - started
-        retriever = HybridRetriever(index, encoder)
+        retriever = HybridRetriever(index, material.encoder)
         print(
             f"search, synthetic {passages:,} passages, {vector_index:<5} (built in {built:5.1f}s):  "
             + percentiles(time_queries(retriever.search, n))

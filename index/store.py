@@ -30,9 +30,9 @@ from tqdm import tqdm
 
 from index.errors import EncoderMismatch, IndexCorrupt, IndexNotBuilt
 from index.keyword import Bm25Index
-from index.protocols import Encoder
+from index.protocols import Encoder, VectorStore
 from index.tokenize import ChineseTokenizer
-from index.vector_store import FaissVectorStore
+from index.vector_store import build_vector_store, drop_vector_store, load_vector_store
 from ingest.chunk import PolicyTextSplitter, chunk_document
 from ingest.load import sha256_text
 from ingest.models import Chunk, DocumentMetadata, PolicyDocument
@@ -58,6 +58,7 @@ class BuildSettings:
     chunk_size: int = 300
     chunk_overlap: int = 60
     vector_index: str = "flat"
+    milvus_uri: str | None = None
     threads: int = 2
 
 
@@ -84,7 +85,7 @@ class LoadedIndex:
     manifest: dict
     chunks: list[Chunk]
     vectors: np.ndarray
-    vector_store: FaissVectorStore
+    vector_store: VectorStore
     keyword_index: Bm25Index
     chunk_doc: np.ndarray  # row → position of its document in ``doc_ids``
     doc_ids: list[str]
@@ -190,7 +191,7 @@ class IndexStore:
             build_dir.mkdir(parents=True)
             self._write_chunks(build_dir, chunks, keys)
             np.save(build_dir / _VECTORS, vectors)
-            FaissVectorStore.build(vectors, settings.vector_index, settings.threads).save(build_dir)
+            build_vector_store(vectors, settings.vector_index, build_dir, settings.threads, settings.milvus_uri)
             Bm25Index.build(tokens, tokenizer).save(build_dir)
             manifest = {
                 "format_version": FORMAT_VERSION,
@@ -297,6 +298,7 @@ class IndexStore:
         """Remove half-written and older builds (the previous one stays for rollback)."""
         for build in (self.root / _BUILDS).iterdir():
             if build.name not in keep:
+                drop_vector_store(build)
                 shutil.rmtree(build, ignore_errors=True)
 
     # -- loading ----------------------------------------------------------------------------
@@ -324,7 +326,7 @@ class IndexStore:
         try:
             chunks_raw = [json.loads(line) for line in (path / _CHUNKS).open(encoding="utf-8")]
             vectors = np.load(path / _VECTORS, mmap_mode="r")
-            store = FaissVectorStore.load(path, manifest["settings"]["vector_index"])
+            store = load_vector_store(path, manifest["settings"]["vector_index"])
             keyword = Bm25Index.load(path, tokenizer, len(chunks_raw))
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexCorrupt(f"cannot read the index in '{path}': {exc}") from exc
