@@ -124,18 +124,6 @@ def cite(quotes_by_line: list[tuple[str, list[Quote]]]) -> tuple[str, list[Citat
         lines.append(prefix + "".join(parts))
     citations = []
     for n, quotes in sorted(used.items()):
-        chunk = quotes[0].hit.chunk
-        meta = chunk.metadata
-        citations.append(
-            Citation(
-                n=n,
-                doc_id=chunk.doc_id,
-                title=meta.title,
-                region=meta.region,
-                date=meta.date,
-                section=chunk.section_path,
-                quote="……".join(q.text for q in sorted(quotes, key=lambda q: q.start)),
-                text=chunk.text,
-            )
-        )
+        in_order = sorted(quotes, key=lambda q: q.start)
+        citations.append(Citation.of(n, quotes[0].hit.chunk, [q.text for q in in_order]))
     return "\n".join(lines), citations

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ingest.models import Chunk
+
 Answerer = Literal["extractive", "llm"]
 
 
@@ -26,6 +28,14 @@ class Citation:
     section: str
     quote: str
     text: str
+
+    @classmethod
+    def of(cls, n: int, chunk: Chunk, quotes: list[str]) -> Citation:
+        """Citation ``[n]`` of ``chunk``, quoting ``quotes`` (joined with …… when not adjacent)."""
+        meta = chunk.metadata
+        return cls(
+            n, chunk.doc_id, meta.title, meta.region, meta.date, chunk.section_path, "……".join(quotes), chunk.text
+        )
 
 
 @dataclass

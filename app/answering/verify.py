@@ -107,16 +107,5 @@ class VerifiedStream:
         out = []
         for new in sorted(by_new):
             chunk = self.hits[by_new[new] - 1].chunk
-            out.append(
-                Citation(
-                    n=new,
-                    doc_id=chunk.doc_id,
-                    title=chunk.metadata.title,
-                    region=chunk.metadata.region,
-                    date=chunk.metadata.date,
-                    section=chunk.section_path,
-                    quote="……".join(self._quotes[new]),
-                    text=chunk.text,
-                )
-            )
+            out.append(Citation.of(new, chunk, self._quotes[new]))
         return out
