@@ -15,12 +15,13 @@ from pydantic import BaseModel
 
 from app.admin_api import IndexJob
 from app.admin_api import router as admin_router
+from app.answering.chat import chat_service
 from app.chat_api import router as chat_router
 from app.config import Settings
 from app.conversations import ConversationLog
 from app.errors import InvalidRequest, install_error_handlers
 from app.limits import BodySizeLimit, RateLimiter, rate_limit
-from app.service import SearchService, chat_service
+from app.service import SearchService
 from app.web import pages
 from app.web import router as feedback_router
 from index.errors import IndexError_

@@ -1,7 +1,7 @@
 """``POST /api/chat``: a grounded answer with citations, as JSON or as Server-Sent Events.
 
 SSE events, in order: ``token`` (``{"text": delta}``, one or more), ``citations``
-(the whole answer: ``{"answer", "citations", "refused", "answerer", …}``), ``done``.
+(the whole answer: ``{"answer", "citations", "status", "refused", "answerer", …}``), ``done``.
 A failure after the stream has started is an ``error`` event (``{"message"}``)
 followed by ``done``: the stream is never cut off.
 """
@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.answering.chat import ChatService
-from app.answering.models import Answer, Citation, CitationsEvent, TokenEvent, Turn
+from app.answering.models import Answer, Citation, CitationsEvent, Status, TokenEvent, Turn
 from app.conversations import ConversationLog
 from app.errors import InvalidRequest
 from app.limits import rate_limit
@@ -50,7 +50,12 @@ class ChatResponse(BaseModel):
     conversation_id: int = Field(description="Send it back with POST /api/feedback.")
     answer: str
     citations: list[Citation]
-    refused: bool
+    status: Status = Field(
+        description="answered: the documents answer it; related: they discuss it but do not clearly answer "
+        "(the closest passages are cited); refused: out of scope or nothing relevant."
+    )
+    refused: bool = Field(description="True only for status refused.")
+    confidence: float | None = Field(None, description="Fitted probability that the answer is right.")
     answerer: Literal["extractive", "llm"]
     refusal_reason: str | None = None
     query: str = Field(description="The standalone question that was searched (follow-ups are completed).")
@@ -61,7 +66,9 @@ class ChatResponse(BaseModel):
             conversation_id=conversation_id,
             answer=answer.answer,
             citations=answer.citations,
+            status=answer.status,
             refused=answer.refused,
+            confidence=answer.confidence,
             answerer=answer.answerer,
             refusal_reason=answer.refusal_reason,
             query=answer.query,

@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
+from app.answering.chat import chat_service
 from app.config import Settings
-from app.evaluation import evaluate_answers, evaluate_retrieval, load_qa
-from app.service import SearchService, chat_service, ingest_directory
+from app.evaluation import evaluate_chat, evaluate_retrieval, load_qa, select
+from app.service import SearchService, ingest_directory
 from index.errors import IndexError_
 from index.retrieve import SearchFilters
 
@@ -111,7 +112,9 @@ def ask(
 
     answer = chat_service(_service(_settings(index_dir))).ask(question, region=region)
     if as_json:
-        typer.echo(json.dumps(ChatResponse.from_answer(answer).model_dump(), ensure_ascii=False, indent=1))
+        typer.echo(
+            json.dumps(ChatResponse.from_answer(answer, conversation_id=0).model_dump(), ensure_ascii=False, indent=1)
+        )
         return
     typer.echo(answer.answer)
     for c in answer.citations:
@@ -241,37 +244,46 @@ def serve(
 
 @cli.command("eval")
 def evaluate(
-    qa_file: Annotated[Path, typer.Argument(help="Questions in JSONL (see data/eval/dev_qa.jsonl).", exists=True)],
+    qa_files: Annotated[
+        list[Path], typer.Argument(help="Question files in JSONL (data/eval/dev_v2.jsonl format).", exists=True)
+    ],
+    split: Annotated[
+        str, typer.Option(help="tune, heldout (the half the answer model was not fitted on) or all.")
+    ] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     mode: Annotated[str | None, typer.Option(help="Retriever: hybrid, bm25 or dense.")] = None,
     index_dir: IndexDir = None,
 ) -> None:
-    """Score QA_FILE: retrieval (hit@1, hit@5, MRR) and answers (accuracy, refusals)."""
+    """Score QA_FILES: retrieval (hit@1, hit@5, MRR) and chat (the metrics of score_http.py), per style."""
+    if split not in ("tune", "heldout", "all"):
+        typer.secho("Error: --split must be tune, heldout or all", fg="red", err=True)
+        raise typer.Exit(2)
     try:
-        items = load_qa(qa_file)
+        items = [item for path in qa_files for item in load_qa(path)]
     except ValueError as exc:
         typer.secho(f"Error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
+    items = select(items, None if split == "all" else split)  # type: ignore[arg-type]
     service = _service(_settings(index_dir, retrieval_mode=mode))
-    scores = evaluate_retrieval(service.search, items).as_dict()
+    retrieval = evaluate_retrieval(service.search, items).as_dict()
     chat = chat_service(service)
-    answers = evaluate_answers(chat.ask, items).as_dict()
+    answers = evaluate_chat(chat.ask, items)
     if as_json:
-        typer.echo(json.dumps({**scores, **answers}, ensure_ascii=False))
+        typer.echo(json.dumps({"split": split, **retrieval, **answers.as_dict()}, ensure_ascii=False))
         return
     typer.echo(
-        f"retrieval: questions {scores['questions']}  hit@1 {scores['hit@1']:.3f}  "
-        f"hit@5 {scores['hit@5']:.3f}  MRR {scores['mrr']:.3f}"
+        f"split {split}: {len(items)} questions. retrieval: {retrieval['questions']} scored  "
+        f"hit@1 {retrieval['hit@1']:.3f}  hit@5 {retrieval['hit@5']:.3f}  MRR {retrieval['mrr']:.3f}"
     )
-    if scores["misses_at_5"]:
-        typer.echo(f"  not in top 5: {', '.join(scores['misses_at_5'])}")
-    typer.echo(
-        f"answers: accuracy {answers['answer_accuracy']:.3f} ({answers['answerable']} answerable)  "
-        f"refusal accuracy {answers['refusal_accuracy']:.3f} ({answers['unanswerable']} unanswerable)  "
-        f"false refusals {answers['false_refusals']}"
-    )
-    if answers["wrong"]:
-        typer.echo(f"  wrong: {', '.join(answers['wrong'])}")
+    header = f"{'style':16}{'n':>4}{'answer':>8}{'useful':>8}{'false_ref':>10}{'wrong':>6}{'related':>8}"
+    header += f"{'unans_n':>8}{'refused':>8}{'unans_answered':>15}"
+    typer.echo(header)
+    for name, m in [*answers.by_group().items(), ("ALL", answers.overall())]:
+        typer.echo(
+            f"{name:16}{m['answered_n']:>4}{m['answer_acc']:>8.3f}{m['useful_acc']:>8.3f}{m['false_refusals']:>10}"
+            f"{m['wrong']:>6}{m['related']:>8}{m['refusal_n']:>8}{m['refusal_acc']:>8.3f}"
+            f"{m['unanswerable_answered']:>15.3f}"
+        )
 
 
 def main() -> None:

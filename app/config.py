@@ -32,9 +32,6 @@ class Settings(BaseSettings):
     candidates: int = Field(100, ge=1, description="Candidates each retriever contributes before fusion.")
     jurisdiction: bool = Field(True, description="Prefer documents of the place a question names.")
 
-    refusal_threshold: float = Field(
-        0.5, ge=0.0, le=1.0, description="Least question coverage by the best passages to answer (docs/answering.md)."
-    )
     context_passages: int = Field(5, ge=1, le=20, description="Passages an answer is drawn from.")
 
     generator: Literal["none", "openai", "transformers"] = Field("none", description="LLM answerer; none = extractive.")

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     refusal_reason TEXT,
     answerer TEXT NOT NULL,
     latency_ms REAL NOT NULL,
-    helpful INTEGER CHECK (helpful IN (0, 1))
+    helpful INTEGER CHECK (helpful IN (0, 1)),
+    status TEXT
 );
 CREATE INDEX IF NOT EXISTS conversations_created ON conversations (created_at);
 """
@@ -44,6 +45,7 @@ class Conversation:
     answerer: str
     latency_ms: float
     helpful: bool | None
+    status: str
 
 
 def _now() -> datetime:
@@ -61,6 +63,9 @@ class ConversationLog:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
+            if "status" not in columns:  # a log written before answers had three states
+                db.execute("ALTER TABLE conversations ADD COLUMN status TEXT")
         self.purge()
 
     def _connect(self) -> sqlite3.Connection:
@@ -71,7 +76,7 @@ class ConversationLog:
         with self._lock, self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO conversations (created_at, question, answer, citations, refused, refusal_reason, "
-                "answerer, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "answerer, latency_ms, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     _now().isoformat(timespec="seconds"),
                     question,
@@ -81,6 +86,7 @@ class ConversationLog:
                     answer.refusal_reason,
                     answer.answerer,
                     round(latency_ms, 1),
+                    answer.status,
                 ),
             )
             return int(cursor.lastrowid)
@@ -100,7 +106,8 @@ class ConversationLog:
             params.append((_now() - timedelta(days=days)).isoformat(timespec="seconds"))
         if unhelpful_only:
             clauses.append("helpful = 0")
-        query = "SELECT * FROM conversations" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        columns = "id, created_at, question, answer, citations, refused, refusal_reason, answerer, latency_ms, helpful"
+        query = f"SELECT {columns}, status FROM conversations" + (" WHERE " + " AND ".join(clauses) if clauses else "")
         query += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
         with self._connect() as db:
             rows = db.execute(query, params).fetchall()
@@ -116,6 +123,7 @@ class ConversationLog:
                 r[7],
                 r[8],
                 None if r[9] is None else bool(r[9]),
+                r[10] or ("refused" if r[5] else "answered"),
             )
             for r in rows
         ]

@@ -71,6 +71,6 @@ def build_report(log: ConversationLog, encoder: Encoder, days: int = 30, top: in
         days=days,
         conversations=len(rows),
         frequent=group_questions([r.question for r in rows], encoder, top),
-        refused=group_questions([r.question for r in rows if r.refused], encoder, top),
+        refused=group_questions([r.question for r in rows if r.status != "answered"], encoder, top),
         unhelpful=group_questions([r.question for r in rows if r.helpful is False], encoder, top),
     )

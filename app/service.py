@@ -13,7 +13,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from app.config import Settings
 from index.encoders import load_encoder
@@ -23,9 +22,6 @@ from index.retrieve import Hit, HybridRetriever, RetrievalConfig, SearchFilters
 from index.store import BuildReport, BuildSettings, IndexStore
 from index.tokenize import ChineseTokenizer
 from ingest.pipeline import CorpusLoad, load_corpus
-
-if TYPE_CHECKING:
-    from app.answering.chat import ChatService
 
 log = logging.getLogger(__name__)
 
@@ -71,16 +67,6 @@ def ingest_directory(settings: Settings, directory: Path | None = None, progress
         corpus.documents, encoder_for(settings), build_settings(settings), ChineseTokenizer(), progress=progress
     )
     return IngestOutcome(corpus, report)
-
-
-def chat_service(search: SearchService) -> ChatService:
-    """The answering pipeline for these settings (LLM generator if one is configured)."""
-    from app.answering.chat import ChatConfig, ChatService
-    from app.answering.generators import load_generator
-
-    settings = search.settings
-    config = ChatConfig(refusal_threshold=settings.refusal_threshold, context_passages=settings.context_passages)
-    return ChatService(search, config, load_generator(settings))
 
 
 class SearchService:

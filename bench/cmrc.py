@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.answering.chat import ChatService
+from app.answering.chat import ChatService, chat_service
 from app.config import Settings
 from app.evaluation import normalise
-from app.service import SearchService, chat_service
+from app.service import SearchService
 from index.encoders import load_encoder
 from index.retrieve import HybridRetriever, RetrievalConfig
 from index.store import BuildSettings, IndexStore

@@ -24,9 +24,10 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from app.answering.chat import chat_service
 from app.config import Settings
-from app.evaluation import QAItem, evaluate_answers, load_qa
-from app.service import SearchService, chat_service, encoder_for, ingest_directory
+from app.evaluation import QAItem, evaluate_chat, load_qa
+from app.service import SearchService, encoder_for, ingest_directory
 from bench.cmrc import DEFAULT_DATA, load_cmrc
 from index.encoders.use import UseEncoder
 from index.retrieve import HybridRetriever, RetrievalConfig
@@ -102,8 +103,8 @@ def dev_set(encoder: UseEncoder) -> dict:
             "bm25 only": score(bm25_only(index, encoder), cases),
             "naive LangChain + FAISS": score(naive_langchain(raw, encoder), cases),
         }
-        answers = evaluate_answers(chat_service(service).ask, load_qa(ROOT / "data" / "eval" / "dev_qa.jsonl"))
-        results["policyqa"]["answer_accuracy"] = round(answers.answer_accuracy, 4)
+        answers = evaluate_chat(chat_service(service).ask, load_qa(ROOT / "data" / "eval" / "dev_qa.jsonl"))
+        results["policyqa"]["answer_accuracy"] = answers.overall()["answer_acc"]
     return {"questions": len(cases), "results": results}
 
 

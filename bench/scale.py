@@ -20,7 +20,6 @@ import numpy as np
 import psutil
 
 from app.answering.chat import ChatConfig, ChatService
-from app.answering.evidence import analyse_question
 from app.config import Settings
 from app.evaluation import load_qa
 from app.service import SearchService, encoder_for
@@ -151,7 +150,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
     material = SyntheticMaterial.from_corpus(ROOT / "data" / "corpus", encoder_for(Settings()))
-    analyse_question(QUESTIONS[0], HybridRetriever(material.index(1000, "flat"), material.encoder))  # warm jieba
+    warm = HybridRetriever(material.index(1000, "flat"), material.encoder)
+    ChatService(_FixedSearch(warm)).analyse(QUESTIONS[0], warm)  # warm jieba and the synonym lexicon
     results = []
     for n in args.sizes:
         r = measure(material, n, args.queries)

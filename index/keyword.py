@@ -43,6 +43,10 @@ class Bm25Index:
     def _document_frequency(self) -> np.ndarray:
         return np.diff(np.asarray(self.model.scores["indptr"]))
 
+    def has_term(self, token: str) -> bool:
+        """Whether any passage contains ``token`` as an index term."""
+        return token in self.model.vocab_dict
+
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 (Lucene) inverse document frequency of each token; unseen tokens get the largest value."""
         vocab = self.model.vocab_dict

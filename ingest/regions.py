@@ -54,6 +54,10 @@ class Gazetteer:
                 found.append(component)
         return found
 
+    def mentions(self, text: str) -> list[str]:
+        """Place names as written in ``text`` (昆区, 包头市 …), in order of appearance."""
+        return [m.group(0) for m in self._pattern.finditer(text)]
+
     def strip_places(self, text: str) -> str:
         """``text`` with every place name blanked out."""
         return self._pattern.sub(" ", text)

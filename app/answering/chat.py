@@ -1,19 +1,23 @@
-"""The answering pipeline: standalone question → retrieval → refusal decision → answer → citations.
+"""The answering pipeline: standalone question → analysis → scope → evidence and decision → composition.
 
-One place decides everything a parent sees:
+Each step lives in its own module and is testable alone:
 
-- **Refusal** comes from retrieval evidence, not from a prompt: the question's
-  concept coverage by its best passages (evidence.py) must reach
-  ``refusal_threshold`` (0.5, chosen on the dev questions: the answerable ones
-  cover 0.57 and up, the unanswerable ones 0.41 and below; docs/answering.md).
-  A question about a place no document covers (上海) is refused outright, and so is
-  one asking for a kind of figure (几点, 多少钱, 多少所) that no passage states.
-- **Jurisdiction**: a question that names a place is answered only from that
-  place's documents (or an area containing it). A question that names none, whose
-  best evidence comes from several regions, is answered per region, each labelled.
-- **Answerer**: an LLM if configured, with every sentence verified against the
-  passages it cites (verify.py); otherwise, or when the LLM fails or nothing it
-  says survives verification, the extractive answerer.
+1. ``followup.standalone`` — an elliptical follow-up inherits the previous topic.
+2. ``analysis.analyse_question`` — concepts (with synonyms), places, answer type.
+3. ``scope.place_refusal`` — a place the corpus does not cover is refused.
+4. ``evidence`` — every retrieved sentence scored by the fitted answer model;
+   the best probability decides ``answered`` / ``related`` / ``refused``.
+5. ``extractive`` — exact quotes, led by district, title and date; per region
+   when several regions each answer a question that names none.
+
+The answer's ``status`` is one of three: ``answered`` (the documents answer it),
+``related`` (they discuss it but do not clearly answer: said plainly, with the
+closest passages cited), ``refused`` (out of scope, or nothing relevant).
+
+An LLM, when configured, writes the ``answered`` text; every sentence it writes
+is verified against the passages it cites (verify.py), and the extractive answer
+is the fallback. The decision is made from retrieval evidence before any LLM is
+asked, so a prompt cannot talk its way past it.
 """
 
 from __future__ import annotations
@@ -22,51 +26,70 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from app.answering.evidence import QuestionAnalysis, analyse_question
-from app.answering.extractive import ExtractiveAnswerer, Quote, cite
-from app.answering.followup import carry_over
-from app.answering.models import Answer, ChatEvent, CitationsEvent, TokenEvent, Turn
+from app.answering.analysis import QuestionAnalysis, analyse_question
+from app.answering.evidence import AnswerModel, Candidate, candidates
+from app.answering.extractive import Quote, choose, cite, lead, short_region, trim
+from app.answering.followup import standalone
+from app.answering.generators import load_generator
+from app.answering.lexicon import Lexicon
+from app.answering.models import Answer, ChatEvent, CitationsEvent, Status, TokenEvent, Turn
 from app.answering.protocols import Generator, GeneratorError
+from app.answering.scope import Refusal, covered_places, in_jurisdiction, place_refusal
 from app.answering.verify import VerifiedStream
+from app.config import Settings
 from app.prompts import render_prompt
-from app.service import SearchService
 from index.retrieve import Hit, HybridRetriever, SearchFilters
-from ingest.regions import split_region
 
 log = logging.getLogger(__name__)
 
-REFUSAL = "现有政策文件中没有找到能回答这个问题的内容。建议直接咨询当地教育局或学校。"
-REFUSAL_PLACE = "现有政策文件中没有找到{place}的相关规定（目前收录的文件来自：{covered}）。建议咨询{place}教育局。"
+NOT_FOUND = (
+    "现有政策文件中没有找到与这个问题相关的内容（目前收录的是{covered}的教育政策文件）。"
+    "可以换个说法，或写明地区后再问。"
+)
+HEDGES = {
+    "number": "文件中没有写明您问的这个具体数字。",
+    "date": "文件中没有写明具体时间。",
+    "time": "文件中没有写明具体时间。",
+    "list": "文件中没有完整列出您问的内容。",
+    "other": "文件中没有直接写明这一点。",
+}
+RELATED_TAIL = "最相关的内容："
 PER_REGION_HINT = "各地区的情况不同："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
+_RELATED_QUOTES = 2
 
 
 @dataclass(frozen=True)
 class ChatConfig:
-    refusal_threshold: float = 0.5
     context_passages: int = 5
-    max_regions: int = 3
-    region_ratio: float = 0.75
+    max_regions: int = 4
 
 
-def short_region(region: str | None) -> str:
-    return split_region(region)[-1] if region else "未注明地区"
+class SearchSource(Protocol):
+    """What the pipeline needs from the search service: its settings and the current retriever."""
+
+    settings: Settings
+
+    @property
+    def retriever(self) -> HybridRetriever: ...
 
 
 class ChatService:
     def __init__(
         self,
-        search: SearchService,
+        search: SearchSource,
         config: ChatConfig | None = None,
         generator: Generator | None = None,
-        answerer: ExtractiveAnswerer | None = None,
+        model: AnswerModel | None = None,
     ) -> None:
         self.search = search
         self.config = config or ChatConfig()
         self.generator = generator
-        self.answerer = answerer or ExtractiveAnswerer()
+        self.model = model or AnswerModel.load()
+        self._lexicon: tuple[str, Lexicon] | None = None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -82,37 +105,37 @@ class ChatService:
         """Text deltas of the answer, then one ``CitationsEvent`` carrying the whole answer."""
         retriever = self.search.retriever
         query = self.standalone_question(question, history, retriever)
-        analysis = analyse_question(query, retriever)
+        analysis = self.analyse(query, retriever)
         places = [p for p in [retriever.gazetteer.resolve(region)] if p] if region else list(analysis.places)
 
-        refusal = self._place_refusal(retriever, places, region)
-        hits: list[Hit] = []
+        refusal = place_refusal(retriever, places, region, query)
+        scored: list[Candidate] = []
         if refusal is None:
-            filters = SearchFilters(region=region) if region else None
-            hits = retriever.search(query, self.config.context_passages, filters)
-            if places:
-                hits = [h for h in hits if h.region_tier > 0 or region]
-            evidence = max((analysis.coverage(h.chunk.index_text()) for h in hits[:3]), default=0.0)
-            figure_missing = analysis.unit is not None and not any(analysis.states_quantity(h.chunk.text) for h in hits)
-            if evidence < self.config.refusal_threshold or figure_missing:
-                refusal = (REFUSAL, "no_evidence")
+            hits = self.evidence_hits(query, places, region, retriever)
+            scored = self.model.score(candidates(analysis, hits))
+            confidence = self.model.confidence(scored) if scored else 0.0
+            status = self.decide(confidence)
+            if status == "refused":
+                refusal = Refusal(NOT_FOUND.format(covered=covered_places(retriever)), "no_evidence")
         if refusal is not None:
-            text, reason = refusal
-            yield TokenEvent(text)
-            yield CitationsEvent(Answer(text, [], refused=True, refusal_reason=reason, query=query))
+            yield TokenEvent(refusal.text)
+            yield CitationsEvent(Answer(refusal.text, [], "refused", refusal_reason=refusal.reason, query=query))
             return
 
-        if self.generator is not None:
+        confidence = round(confidence, 3)
+        if status == "answered" and self.generator is not None:
             produced = yield from self._llm_events(query, hits)
             if produced is not None:
-                produced.query = query
+                produced.query, produced.confidence = query, confidence
                 yield CitationsEvent(produced)
                 return
 
-        text, citations = self._extractive(analysis, hits, per_region_allowed=not places)
+        text, citations = self.compose(analysis, scored, status, per_region_allowed=not places)
         for piece in _STREAM_PIECE.findall(text):
             yield TokenEvent(piece)
-        yield CitationsEvent(Answer(text, citations, answerer="extractive", query=query))
+        yield CitationsEvent(Answer(text, citations, status, "extractive", query=query, confidence=confidence))
+
+    # -- steps -------------------------------------------------------------------------------
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
         if not history:
@@ -126,54 +149,57 @@ class ChatService:
                     return condensed
             except GeneratorError as exc:
                 log.warning("condense with the LLM failed (%s); carrying the topic over instead", exc)
-        return carry_over(question, history, retriever.gazetteer, retriever.index.keyword_index.tokenizer)
+        return standalone(question, history, retriever.gazetteer, retriever.index.keyword_index.tokenizer)
 
-    # -- steps -------------------------------------------------------------------------------
+    def analyse(self, query: str, retriever: HybridRetriever) -> QuestionAnalysis:
+        return analyse_question(query, retriever, self.lexicon(retriever))
 
-    @staticmethod
-    def _place_refusal(
-        retriever: HybridRetriever, places: list[tuple[str, ...]], region: str | None
-    ) -> tuple[str, str] | None:
-        if region and not retriever.matches_any(SearchFilters(region=region)):
-            places_named = region
-        elif not region and places and not retriever.covers(places):
-            places_named = "、".join(p[-1] for p in places)
-        else:
-            return None
-        regions = sorted({short_region(r) for r in retriever.covered_regions})
-        return REFUSAL_PLACE.format(place=places_named, covered="、".join(regions)), "place_not_covered"
+    def lexicon(self, retriever: HybridRetriever) -> Lexicon:
+        """The synonym lexicon cut to the current index's vocabulary (rebuilt when the index changes)."""
+        build = retriever.index.build_id
+        if self._lexicon is None or self._lexicon[0] != build:
+            keyword = retriever.index.keyword_index
+            self._lexicon = (build, Lexicon(keyword.has_term, keyword.tokenizer.expansions))
+        return self._lexicon[1]
 
-    def _extractive(self, analysis: QuestionAnalysis, hits: list[Hit], per_region_allowed: bool) -> tuple[str, list]:
-        quotes = self.answerer.select(analysis, hits)
-        if per_region_allowed:
-            lines = self._per_region(analysis, hits)
-            if lines:
-                return cite([(PER_REGION_HINT, []), *lines, (PER_REGION_TAIL, [])])
-        title = quotes[0].hit.chunk.metadata.title
-        return cite([(f"据《{title}》：" if title else "", quotes)])
+    def evidence_hits(
+        self, query: str, places: list[tuple[str, ...]], region: str | None, retriever: HybridRetriever
+    ) -> list[Hit]:
+        if region:  # the filter already keeps only that place's documents
+            return retriever.search(query, self.config.context_passages, SearchFilters(region=region))
+        return in_jurisdiction(retriever.search(query, self.config.context_passages), places)
 
-    def _per_region(self, analysis: QuestionAnalysis, hits: list[Hit]) -> list[tuple[str, list[Quote]]]:
-        """One labelled line per region when several regions each answer the question on their own.
+    def decide(self, confidence: float) -> Status:
+        if confidence >= self.model.thresholds.answer:
+            return "answered"
+        return "related" if confidence >= self.model.thresholds.relevant else "refused"
 
-        A region answers when its best sentence covers the question (≥ the refusal threshold) and, for a
-        question asking for a figure, states that kind of figure; for other questions it must also score
-        close to the best region's sentence, so one clearly better source gives a single answer."""
-        best: dict[str, Quote] = {}
-        for quote in self.answerer.candidates(analysis, hits):
-            best.setdefault(quote.hit.chunk.metadata.region or "", quote)
-        top = max((q.score for q in best.values()), default=0.0)
+    def compose(
+        self, analysis: QuestionAnalysis, scored: list[Candidate], status: Status, per_region_allowed: bool
+    ) -> tuple[str, list]:
+        if status == "related":
+            shown = [trim(c, analysis) for c in _distinct(scored)[:_RELATED_QUOTES]]
+            hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
+            return cite([(hedge + RELATED_TAIL, []), *((lead(q.candidate.hit.chunk.metadata), [q]) for q in shown)])
+        if per_region_allowed and (lines := self._per_region(analysis, scored)):
+            return cite([(PER_REGION_HINT, []), *lines, (PER_REGION_TAIL, [])])
+        chosen = choose(scored, analysis, self.model.thresholds.extra)
+        return cite([(lead(chosen[0].hit.chunk.metadata), [trim(c, analysis) for c in chosen])])
 
-        def answers(quote: Quote) -> bool:
-            if analysis.coverage(quote.text) < self.config.refusal_threshold:
-                return False
-            if analysis.asks_number:
-                return analysis.states_quantity(quote.text)
-            return quote.score >= self.config.region_ratio * top
-
-        strong = [region for region, quote in best.items() if answers(quote)][: self.config.max_regions]
-        if len(strong) < 2:
+    def _per_region(self, analysis: QuestionAnalysis, scored: list[Candidate]) -> list[tuple[str, list[Quote]]]:
+        """One labelled line per region when several regions each answer a question that names no place."""
+        by_region: dict[str, list[Candidate]] = {}
+        for c in scored:
+            by_region.setdefault(c.region or "", []).append(c)
+        answering = [
+            r for r, found in by_region.items() if self.model.confidence(found) >= self.model.thresholds.answer
+        ]
+        if len(answering) < 2:
             return []
-        return [(f"{short_region(r)}：", [self.answerer._trim(best[r], analysis)]) for r in strong]
+        return [
+            (f"{short_region(r) or '未注明地区'}：", [trim(by_region[r][0], analysis)])
+            for r in answering[: self.config.max_regions]
+        ]
 
     def _llm_events(self, query: str, hits: list[Hit]) -> Iterator[ChatEvent]:
         """Stream verified LLM sentences; return the answer, or None to fall back to extractive."""
@@ -191,3 +217,20 @@ class ChatService:
             log.info("no LLM sentence survived verification; answering extractively")
             return None
         return Answer(verified.text, verified.citations(), answerer="llm")
+
+
+def _distinct(scored: list[Candidate]) -> list[Candidate]:
+    """Candidates with repeated sentences (overlapping passages) removed, best first."""
+    seen: set[str] = set()
+    out = []
+    for c in scored:
+        if c.text not in seen:
+            seen.add(c.text)
+            out.append(c)
+    return out
+
+
+def chat_service(search: SearchSource) -> ChatService:
+    """The answering pipeline for the search service's settings (LLM generator if one is configured)."""
+    settings = search.settings
+    return ChatService(search, ChatConfig(context_passages=settings.context_passages), load_generator(settings))

@@ -1,101 +1,209 @@
-"""What a question asks about, and how much of it a passage or sentence covers.
+"""Step 3, evidence and decision: which sentence answers, and how sure we are.
 
-A question is reduced to *concepts*: its content words (place names and question
-words removed), each weighted by how rare it is in the corpus (BM25 idf), with an
-everyday word also matched by its official terms (外地户口 ≈ 随迁子女, from
-index/synonyms.txt). A concept is found in a text when any of its forms occurs
-there as a substring, which is robust to word segmentation. Coverage is the
-weighted share of concepts found. Words the corpus never uses weigh most, so a
-question about 保教费 or 录取分数线 that the documents never mention covers little.
+Every sentence of the retrieved passages is a candidate. A small logistic model
+(``answer_model.json``, fitted by ``python -m app.answering.calibrate`` on the
+tune half of the question sets) turns a dozen signals into the probability that
+the sentence holds the answer: concept coverage with synonyms, character-pair
+recall, the same in the sentence's neighbourhood and passage, retrieval rank and
+scores, whether it has the kind of answer asked for (a figure with the asked
+unit, a date, a list, a name), whether it merely restates the question, and
+whether its document is about the place the question names. Unanswerable
+questions are in the training data with every sentence negative, so the best
+sentence's probability also says whether the documents answer at all.
+
+A second logistic model, over the question as a whole (the best and second
+probabilities, whether the best sentences have the answer type asked for, how
+much of the question they cover), gives the *confidence* that quoting the best
+sentence answers the question: it is fitted on whether that answer was right.
+Two fitted thresholds on it decide: ``answered`` at or above ``answer``; below
+``relevant`` nothing retrieved is about the question (refused); in between the
+documents discuss it without clearly answering (``related``).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from index.retrieve import HybridRetriever
+import numpy as np
 
-_LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
-_TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的]$")
-_ASKS_NUMBER = re.compile(r"多少|几|哪一?年|什么时候|何时|比例|占比|多大|多长|多久|百分之|数量|人数|规模")
-_ASKED_UNIT = re.compile(r"(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点)")
-_SAME_UNIT = {
-    "人": "人|名",
-    "名": "人|名",
-    "个": "个|所|名|项",
-    "钱": "元|万元|亿元",
-    "点": "点|时|[:：]\\d",
-}
-# Chinese numerals, but not a lone 一 (每一所学校, 一所学校 are not counts)
-_CHINESE_NUMBER = (
-    "(?:[〇零二三四五六七八九十百千万两][〇零一二三四五六七八九十百千万两]*|一[〇零一二三四五六七八九十百千万两]+)"
+from app.answering.analysis import QuestionAnalysis, content_bigrams
+from app.answering.safety import looks_like_instruction
+from index.retrieve import Hit
+from ingest.chunk import split_sentences
+
+MODEL_FILE = Path(__file__).with_name("answer_model.json")
+FEATURES = (
+    "bias",
+    "coverage",
+    "literal_coverage",
+    "window_coverage",
+    "passage_coverage",
+    "bigram_recall",
+    "passage_bigram_recall",
+    "rank",
+    "fused_score",
+    "dense_score",
+    "type_match",
+    "type_miss",
+    "restates_question",
+    "new_content",
+    "is_question",
+    "heading_like",
+    "place_match",
+    "place_area",
+    "place_other",
 )
-_SINGLE_CHAR_WEIGHT = 0.3
-_DIGIT = re.compile(r"\d")
+DECISION_FEATURES = (
+    "bias",
+    "best",
+    "second",
+    "best_log_odds",
+    "best_type_match",
+    "best_type_miss",
+    "type_match_in_top3",
+    "best_coverage",
+    "best_passage_coverage",
+    "best_bigram_recall",
+    "best_restates_question",
+)
+_TYPED = ("number", "date", "time", "list", "name")
+_MIN_CHARS = 4
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 
 @dataclass(frozen=True)
-class Concept:
-    forms: tuple[str, ...]
-    weight: float
+class Candidate:
+    """A sentence of a retrieved passage, with its signals and (once scored) its probability."""
 
-    def found_in(self, text: str) -> bool:
-        return any(form in text for form in self.forms)
+    hit: Hit
+    rank: int
+    start: int
+    end: int
+    features: tuple[float, ...]
+    probability: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.hit.chunk.text[self.start : self.end]
+
+    @property
+    def region(self) -> str | None:
+        return self.hit.chunk.metadata.region
+
+
+def _features(analysis: QuestionAnalysis, hit: Hit, rank: int, spans: list[tuple[int, int]], i: int) -> list[float]:
+    text = hit.chunk.text
+    start, end = spans[i]
+    sentence = text[start:end]
+    window = text[spans[max(0, i - 1)][0] : spans[min(len(spans) - 1, i + 1)][1]]
+    passage = hit.chunk.index_text()
+    own = content_bigrams(sentence)
+    restates = len(own & analysis.bigrams) / len(own) if own else 1.0
+    typed = analysis.answer_type in _TYPED
+    match = typed and analysis.type_match(sentence)
+    named = bool(analysis.places)
+    return [
+        1.0,
+        analysis.coverage(sentence),
+        analysis.literal_coverage(sentence),
+        analysis.coverage(window),
+        analysis.coverage(passage),
+        analysis.bigram_recall(sentence),
+        analysis.bigram_recall(passage),
+        1.0 / (1 + rank),
+        hit.score,
+        hit.dense,
+        float(match),
+        float(typed and not match),
+        restates,
+        math.log1p(len(own - analysis.bigrams)) / 5,
+        float("？" in sentence or "?" in sentence),
+        float(not _SENTENCE_END.search(sentence) and len(sentence) < 30),
+        float(named and hit.region_tier == 2),
+        float(named and hit.region_tier == 1),
+        float(named and hit.region_tier == 0 and hit.chunk.metadata.region is not None),
+    ]
+
+
+def candidates(analysis: QuestionAnalysis, hits: list[Hit]) -> list[Candidate]:
+    """Every quotable sentence of ``hits`` with its signals (not yet scored)."""
+    found = []
+    for rank, hit in enumerate(hits):
+        spans = split_sentences(hit.chunk.text)
+        for i, (start, end) in enumerate(spans):
+            sentence = hit.chunk.text[start:end]
+            if len(_CJK.findall(sentence)) < _MIN_CHARS or looks_like_instruction(sentence):
+                continue
+            found.append(Candidate(hit, rank, start, end, tuple(_features(analysis, hit, rank, spans, i))))
+    return found
 
 
 @dataclass(frozen=True)
-class QuestionAnalysis:
-    question: str
-    concepts: tuple[Concept, ...]
-    places: tuple[tuple[str, ...], ...]
-    asks_number: bool
-    unit: str | None = None
-
-    def coverage(self, text: str) -> float:
-        """Weighted share of the question's concepts found in ``text`` (0 to 1)."""
-        total = sum(c.weight for c in self.concepts)
-        if total == 0:
-            return 0.0
-        return sum(c.weight for c in self.concepts if c.found_in(text)) / total
-
-    def has_digits(self, text: str) -> bool:
-        return bool(_DIGIT.search(text))
-
-    def states_quantity(self, text: str) -> bool:
-        """Whether ``text`` gives the kind of figure asked for: a number with the unit asked about
-        (多少所 → 27所; 多少人 → 719名; 几年 → 十年), or any number when the question names no unit."""
-        if not self.asks_number:
-            return False
-        if self.unit is None:
-            return self.has_digits(text)
-        units = _SAME_UNIT.get(self.unit, re.escape(self.unit))
-        return bool(re.search(rf"(?:\d[\d.,\-—~%]*|{_CHINESE_NUMBER})\s*(?:余|多)?(?:{units})", text))
+class Thresholds:
+    answer: float
+    relevant: float
+    extra: float
 
 
-def analyse_question(question: str, retriever: HybridRetriever) -> QuestionAnalysis:
-    keyword = retriever.index.keyword_index
-    tokenizer = keyword.tokenizer
-    rest = retriever.gazetteer.strip_places(question)
-    groups: list[tuple[str, ...]] = []
-    for term, official in tokenizer.expansions.items():
-        if term in rest:
-            groups.append((term, *official))
-            rest = rest.replace(term, " ")
-    for word in tokenizer.content_words(rest):
-        word = _TRAILING_PARTICLE.sub("", _LEADING_QUANTIFIER.sub("", word) or word)
-        if word not in tokenizer.stopwords and all(word not in g for g in groups):
-            groups.append((word,))
-    concepts = []
-    for forms in dict.fromkeys(groups):
-        weight = float(max(keyword.idf(list(forms))))
-        if len(forms[0]) == 1 and not forms[0].isdigit():
-            weight *= _SINGLE_CHAR_WEIGHT
-        concepts.append(Concept(forms, weight))
-    return QuestionAnalysis(
-        question=question,
-        concepts=tuple(concepts),
-        places=tuple(retriever.named_places(question)),
-        asks_number=bool(_ASKS_NUMBER.search(question)),
-        unit=unit.group(1) if (unit := _ASKED_UNIT.search(question)) else None,
-    )
+def decision_features(scored: list[Candidate]) -> list[float]:
+    """Question-level signals from the scored candidates (best first)."""
+    if not scored:
+        return [1.0] + [0.0] * (len(DECISION_FEATURES) - 1)
+    best = dict(zip(FEATURES, scored[0].features, strict=True))
+    p1 = min(max(scored[0].probability, 1e-6), 1 - 1e-6)
+    p2 = scored[1].probability if len(scored) > 1 else 0.0
+    top3 = any(dict(zip(FEATURES, c.features, strict=True))["type_match"] for c in scored[:3])
+    return [
+        1.0,
+        p1,
+        p2,
+        math.log(p1 / (1 - p1)) / 5,
+        best["type_match"],
+        best["type_miss"],
+        float(top3),
+        best["coverage"],
+        best["passage_coverage"],
+        best["bigram_recall"],
+        best["restates_question"],
+    ]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """Sentence model over ``FEATURES``, decision model over ``DECISION_FEATURES``, and the thresholds."""
+
+    weights: tuple[float, ...]
+    decision_weights: tuple[float, ...]
+    thresholds: Thresholds
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> AnswerModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES or tuple(data["decision_features"]) != DECISION_FEATURES:
+            raise ValueError(f"{path} was fitted for other features; refit with: python -m app.answering.calibrate")
+        return cls(tuple(data["weights"]), tuple(data["decision_weights"]), Thresholds(**data["thresholds"]))
+
+    def confidence(self, scored: list[Candidate]) -> float:
+        """Probability that quoting the best candidate answers the question."""
+        x = np.array(decision_features(scored), dtype=np.float64)
+        return float(_sigmoid(x @ np.array(self.decision_weights)))
+
+    def score(self, found: list[Candidate]) -> list[Candidate]:
+        """``found`` with probabilities, most probable first."""
+        if not found:
+            return []
+        x = np.array([c.features for c in found], dtype=np.float64)
+        p = _sigmoid(x @ np.array(self.weights))
+        scored = [
+            Candidate(c.hit, c.rank, c.start, c.end, c.features, float(pi)) for c, pi in zip(found, p, strict=True)
+        ]
+        return sorted(scored, key=lambda c: (-c.probability, c.rank, c.start))

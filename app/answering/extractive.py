@@ -1,11 +1,13 @@
-"""The offline answerer: quote the one to three sentences that answer the question, with [n] markers.
+"""Step 4, composition: exact quotes with [n] markers, led by where and when they apply.
 
-Sentences are scored by how much of the question they cover (see evidence.py),
-with a little help from the passage around them and from the retrieval rank,
-and a bonus when the question asks for a figure or date and the sentence has
-one. Sentences are quoted exactly (numbers, dates and names are never
-rewritten); a long sentence is cut down to its best run of clauses, and the cut
-is shown with ……. Quotes from several regions are labelled by region.
+Quotes are exact substrings of passages (numbers, dates and names are never
+rewritten). The best sentence is quoted; further sentences are added when the
+model finds them nearly as likely to answer and they add something (a list
+gathered across sentences, the figure the first one lacks). A sentence longer
+than ``max_chars`` is cut to its best run of whole clauses, shown with ……, and
+the cut keeps the year or subject a figure belongs to when the sentence opens
+with one. Each line is led by the district and the document's title and date:
+``玉泉区《…规划》（2022年7月）：…[1]``.
 """
 
 from __future__ import annotations
@@ -13,117 +15,117 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.answering.evidence import QuestionAnalysis
+from app.answering.analysis import QuestionAnalysis
+from app.answering.evidence import Candidate
 from app.answering.models import Citation
-from app.answering.safety import looks_like_instruction
-from index.retrieve import Hit
-from ingest.chunk import split_sentences
+from ingest.models import DocumentMetadata
+from ingest.regions import split_region
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
-_CONTEXT_WEIGHT = 0.3
-_RANK_PENALTY = 0.03
-_NUMBER_BONUS = 0.15
-_SECOND_SENTENCE_RATIO = 0.8
+_OPENING = re.compile(r"^[^，,；;：:]{0,24}?(?:(?:19|20)\d\d年|[“\"《]?“?十[三四五]五”?|到|截至|截止|目前|全[区市旗])")
+_OPENING_SLACK = 60
+_LIST_SENTENCES = 4
+_SENTENCES = 3
 
 
 @dataclass(frozen=True)
 class Quote:
     """An exact span of a passage's text chosen to answer the question."""
 
-    hit: Hit
-    rank: int
+    candidate: Candidate
     start: int
     end: int
-    score: float
     cut_before: bool = False
     cut_after: bool = False
 
     @property
     def text(self) -> str:
-        return self.hit.chunk.text[self.start : self.end]
+        return self.candidate.hit.chunk.text[self.start : self.end]
 
     @property
     def shown(self) -> str:
         return ("……" if self.cut_before else "") + self.text + ("……" if self.cut_after else "")
 
 
-def _best_clause_window(text: str, start: int, end: int, analysis: QuestionAnalysis, limit: int) -> tuple[int, int]:
-    """The run of whole clauses within ``limit`` characters that covers most of the question."""
-    cuts = [start] + [m.end() for m in _CLAUSE_END.finditer(text, start, end)] + [end]
-    cuts = sorted(set(cuts))
-    best, best_span = -1.0, (start, min(end, start + limit))
+def short_region(region: str | None) -> str:
+    return split_region(region)[-1] if region else ""
+
+
+def _clause_score(analysis: QuestionAnalysis, text: str) -> float:
+    return analysis.coverage(text) + 0.5 * analysis.type_match(text) + 0.3 * analysis.bigram_recall(text)
+
+
+def trim(candidate: Candidate, analysis: QuestionAnalysis, max_chars: int = 150) -> Quote:
+    """The whole sentence, or its best run of clauses within ``max_chars`` (plus the opening clause that
+    names the year or subject, when there is one)."""
+    start, end = candidate.start, candidate.end
+    if end - start <= max_chars:
+        return Quote(candidate, start, end)
+    text = candidate.hit.chunk.text
+    cuts = sorted({start, *(m.end() for m in _CLAUSE_END.finditer(text, start, end)), end})
+    best, span = -1.0, (start, min(end, start + max_chars))
     for i in range(len(cuts) - 1):
         for j in range(i + 1, len(cuts)):
-            if cuts[j] - cuts[i] > limit:
+            if cuts[j] - cuts[i] > max_chars:
                 break
-            score = analysis.coverage(text[cuts[i] : cuts[j]]) + 0.001 * (cuts[j] - cuts[i]) / limit
+            score = _clause_score(analysis, text[cuts[i] : cuts[j]]) + 0.001 * (cuts[j] - cuts[i]) / max_chars
             if score > best:
-                best, best_span = score, (cuts[i], cuts[j])
-    return best_span
+                best, span = score, (cuts[i], cuts[j])
+    if span[0] > start and _OPENING.match(text, start, end) and span[1] - start <= max_chars + _OPENING_SLACK:
+        span = (start, span[1])  # keep "2020年，" / "到2025年，" that the figure belongs to
+    return Quote(candidate, span[0], span[1], span[0] > start, span[1] < end)
 
 
-class ExtractiveAnswerer:
-    def __init__(self, max_sentence_chars: int = 120, max_sentences: int = 3) -> None:
-        self.max_sentence_chars = max_sentence_chars
-        self.max_sentences = max_sentences
-
-    def candidates(self, analysis: QuestionAnalysis, hits: list[Hit]) -> list[Quote]:
-        """Every sentence of the passages, scored, best first."""
-        quotes = []
-        for rank, hit in enumerate(hits):
-            text = hit.chunk.text
-            context = analysis.coverage(hit.chunk.index_text())
-            for start, end in split_sentences(text):
-                sentence = text[start:end]
-                if looks_like_instruction(sentence):
-                    continue
-                score = analysis.coverage(sentence) + _CONTEXT_WEIGHT * context - _RANK_PENALTY * rank
-                if analysis.states_quantity(sentence):
-                    score += _NUMBER_BONUS
-                quotes.append(Quote(hit, rank, start, end, score))
-        quotes.sort(key=lambda q: (-q.score, q.rank, q.start))
-        return quotes
-
-    def _trim(self, quote: Quote, analysis: QuestionAnalysis) -> Quote:
-        if quote.end - quote.start <= self.max_sentence_chars:
-            return quote
-        text = quote.hit.chunk.text
-        start, end = _best_clause_window(text, quote.start, quote.end, analysis, self.max_sentence_chars)
-        return Quote(quote.hit, quote.rank, start, end, quote.score, start > quote.start, end < quote.end)
-
-    def select(self, analysis: QuestionAnalysis, hits: list[Hit]) -> list[Quote]:
-        """The best sentence, plus up to two more that score nearly as well and add something it lacks."""
-        ranked = self.candidates(analysis, hits)
-        if not ranked:
-            return []
-        chosen = [ranked[0]]
-        for quote in ranked[1:]:
-            if len(chosen) == self.max_sentences or quote.score < _SECOND_SENTENCE_RATIO * chosen[0].score:
-                break
-            said = "".join(c.text for c in chosen)
-            if analysis.coverage(said + quote.text) > analysis.coverage(said) or (
-                analysis.states_quantity(quote.text) and not analysis.states_quantity(said)
-            ):
-                chosen.append(quote)
-        chosen = [self._trim(q, analysis) for q in chosen]
-        return sorted(chosen, key=lambda q: (q.rank, q.start))
+def choose(scored: list[Candidate], analysis: QuestionAnalysis, extra_threshold: float) -> list[Candidate]:
+    """The best sentence, and those nearly as likely that add to it, in document order."""
+    if not scored:
+        return []
+    best = scored[0]
+    limit = _LIST_SENTENCES if analysis.answer_type == "list" else _SENTENCES
+    chosen = [best]
+    for c in scored[1:]:
+        if len(chosen) == limit or c.probability < extra_threshold:
+            break
+        if any(c.hit.chunk.doc_id != k.hit.chunk.doc_id for k in chosen):
+            continue  # one document per line; several regions are composed per region
+        said = "".join(k.text for k in chosen)
+        if c.text in said or any(k.text in c.text and k.start == c.start for k in chosen):
+            continue
+        adds = analysis.coverage(said + c.text) > analysis.coverage(said) or (
+            analysis.type_match(c.text) and not analysis.type_match(said)
+        )
+        if adds or analysis.answer_type == "list":
+            chosen.append(c)
+    return sorted(chosen, key=lambda c: (c.rank, c.start))
 
 
-def cite(quotes_by_line: list[tuple[str, list[Quote]]]) -> tuple[str, list[Citation]]:
+def lead(meta: DocumentMetadata) -> str:
+    """``玉泉区《title》（2022年7月）：`` with whatever of the three is known."""
+    region = short_region(meta.region)
+    title = f"《{meta.title}》" if meta.title else ""
+    date = ""
+    if meta.date and (m := re.match(r"(\d{4})-(\d{2})", meta.date)):
+        date = f"（{m.group(1)}年{int(m.group(2))}月）"
+    place = region if region and region not in (meta.title or "") else ""
+    text = f"{place}{title}{date}" or "据文件"
+    return f"{text}："
+
+
+def cite(lines: list[tuple[str, list[Quote]]]) -> tuple[str, list[Citation]]:
     """Compose answer lines ``prefix + quote[n] …`` and the citations they reference, numbered by first use."""
     numbers: dict[str, int] = {}
     used: dict[int, list[Quote]] = {}
-    lines = []
-    for prefix, quotes in quotes_by_line:
+    out = []
+    for prefix, quotes in lines:
         parts = []
         for quote in quotes:
-            key = quote.hit.chunk.chunk_id
+            key = quote.candidate.hit.chunk.chunk_id
             n = numbers.setdefault(key, len(numbers) + 1)
             used.setdefault(n, []).append(quote)
             parts.append(f"{quote.shown}[{n}]")
-        lines.append(prefix + "".join(parts))
+        out.append(prefix + "".join(parts))
     citations = []
     for n, quotes in sorted(used.items()):
         in_order = sorted(quotes, key=lambda q: q.start)
-        citations.append(Citation.of(n, quotes[0].hit.chunk, [q.text for q in in_order]))
-    return "\n".join(lines), citations
+        citations.append(Citation.of(n, quotes[0].candidate.hit.chunk, [q.text for q in in_order]))
+    return "\n".join(out), citations

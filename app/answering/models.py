@@ -8,6 +8,9 @@ from typing import Literal
 from ingest.models import Chunk
 
 Answerer = Literal["extractive", "llm"]
+Status = Literal["answered", "related", "refused"]
+"""``answered``: the documents answer it; ``related``: they discuss it but do not clearly answer (the closest
+passages are shown, hedged); ``refused``: out of scope (a place the corpus does not cover, off-topic)."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,15 @@ class Citation:
 class Answer:
     answer: str
     citations: list[Citation] = field(default_factory=list)
-    refused: bool = False
+    status: Status = "answered"
     answerer: Answerer = "extractive"
     refusal_reason: str | None = None
     query: str = ""
+    confidence: float | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.status == "refused"
 
 
 @dataclass(frozen=True)

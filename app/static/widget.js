@@ -44,6 +44,7 @@
     ".waiting{color:#646a73}.waiting::after{content:'';display:inline-block;width:10px;height:10px;margin-left:6px;border:2px solid #aab;border-top-color:transparent;border-radius:50%;animation:spin .8s linear infinite}" +
     "@keyframes spin{to{transform:rotate(360deg)}}" +
     ".badge{display:inline-block;margin-bottom:4px;padding:1px 8px;border-radius:10px;background:#fff4e5;color:#8a4b00;font-size:12px}" +
+    ".badge.related{background:#e8f1fb;color:#1d4f8a}" +
     ".error{background:#fdecec;border-color:#f5c2c2;color:#8f1d1d}" +
     ".cite{border:0;background:#e8f0fd;color:#1a4fa0;border-radius:4px;padding:0 3px;margin:0 1px;font:inherit;font-size:13px;cursor:pointer}" +
     ".source{margin:8px 0 0;padding:8px 10px;border-left:3px solid var(--c);background:#f7f9fc;border-radius:4px;font-size:13px;white-space:normal}" +
@@ -112,7 +113,9 @@
 
   function renderAnswer(body, m) {
     body.textContent = "";
-    if (m.refused) body.appendChild(el("div", "badge", "没有找到相关政策"));
+    var status = m.status || (m.refused ? "refused" : "answered");
+    if (status === "refused") body.appendChild(el("div", "badge", "没有找到相关政策"));
+    if (status === "related") body.appendChild(el("div", "badge related", "文件未直接回答 · 以下是相关内容"));
     var byN = {};
     (m.citations || []).forEach(function (c) { byN[c.n] = c; });
     var cards = el("div");
@@ -221,7 +224,7 @@
         } else if (name === "citations") {
           finished = true;
           var m = { role: "assistant", content: payload.answer, citations: payload.citations, refused: payload.refused,
-            conversationId: payload.conversation_id };
+            status: payload.status, conversationId: payload.conversation_id };
           messages.push(m); save();
           var done = renderMessage(m);
           box.replaceWith(done); box = done; scroll();

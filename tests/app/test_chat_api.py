@@ -42,8 +42,13 @@ class TestJson:
 
     def test_refusal(self, client: TestClient) -> None:
         body = client.post("/api/chat", json={"question": "上海市小学入学需要积分吗？"}).json()
-        assert body["refused"] is True and body["citations"] == []
-        assert body["answer"].startswith("现有政策文件中没有找到")
+        assert body["status"] == "refused" and body["refused"] is True and body["citations"] == []
+        assert body["answer"].startswith("现有政策文件中没有上海市的相关规定")
+
+    def test_related_is_the_third_state(self, client: TestClient) -> None:
+        body = client.post("/api/chat", json={"question": "玉泉区小学几点上学？"}).json()
+        assert body["status"] == "related" and body["refused"] is False
+        assert body["answer"].startswith("文件中没有写明具体时间。最相关的内容：") and body["citations"]
 
     def test_history_carries_the_topic(self, client: TestClient) -> None:
         history = [
@@ -96,11 +101,11 @@ class TestStreaming:
 
     def test_refusal_streams_too(self, live_server: str) -> None:
         response = httpx.post(
-            f"{live_server}/api/chat", json={"question": "明天呼和浩特天气怎么样？", "stream": True}, timeout=30
+            f"{live_server}/api/chat", json={"question": "上海市小学入学需要积分吗？", "stream": True}, timeout=30
         )
         events = parse_sse(response.text)
         assert [n for n, _ in events] == ["token", "citations", "done"]
-        assert events[1][1]["refused"] is True
+        assert events[1][1]["refused"] is True and events[1][1]["status"] == "refused"
 
     def test_without_an_index_streaming_is_a_503_not_a_broken_stream(self, tmp_path) -> None:
         with TestClient(create_app(Settings(index_dir=tmp_path))) as client:

@@ -10,8 +10,9 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+from app.answering.chat import chat_service
 from app.config import Settings
-from app.service import SearchService, chat_service, ingest_directory
+from app.service import SearchService, ingest_directory
 from index.retrieve import HybridRetriever, RetrievalConfig, SearchFilters
 
 

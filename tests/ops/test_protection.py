@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.answering.chat import ChatConfig, ChatService
+from app.answering.chat import ChatConfig, ChatService, chat_service
 from app.answering.llm_openai import OpenAICompatibleGenerator
 from app.api import create_app
 from app.config import Settings
-from app.service import SearchService, chat_service, ingest_directory
+from app.service import SearchService, ingest_directory
 from tests.app.answering.fake_openai import Script, fake_openai
 
 

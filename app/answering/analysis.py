@@ -1,0 +1,180 @@
+"""Step 1, question analysis: what a question asks about, what kind of answer it wants, and where.
+
+A question is reduced to *concepts*: its content words (place names and question
+words removed), each weighted by how rare it is in the corpus (BM25 idf), and
+each also matched by the synonyms the corpus uses (lexicon.py: 老师 ≈ 教师).
+Coverage of a text is the weighted share of concepts found in it; a second,
+segmentation-free measure counts the question's character pairs found in it,
+which survives typos (锻练) and odd word cuts. The *answer type* (a figure with
+a unit, a date, a list, a reason, yes/no, a name) decides what a sentence must
+contain to answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from app.answering.lexicon import Lexicon
+from index.retrieve import HybridRetriever
+
+AnswerType = Literal["number", "date", "time", "list", "reason", "yesno", "name", "other"]
+ANSWER_TYPES: tuple[AnswerType, ...] = ("number", "date", "time", "list", "reason", "yesno", "name", "other")
+
+_TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("time", re.compile(r"几点|什么时间段")),
+    (
+        "date",
+        re.compile(
+            r"哪一?年|什么时候|啥时候|何时|几月|哪个月|哪天|几号|哪一?年份|截止|期限|最晚|最迟|多久|何年|年底前?还是"
+        ),
+    ),
+    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几类|几种|几项|几大|都有啥|都有什么|有什么|有啥|包括|措施|举措")),
+    (
+        "number",
+        re.compile(
+            r"多少|几[个所名人项元岁班次天年批家条种万成倍]|比例|占比|百分之|几成|多大|多长|规模|人数|数量|覆盖率|率是|率达到"
+        ),
+    ),
+    ("reason", re.compile(r"为什么|为啥|怎么|如何|怎样|咋|通过什么|靠什么|什么办法|什么方式|啥办法|什么样")),
+    ("yesno", re.compile(r"吗|是否|有没有|能不能|要不要|可不可以|会不会|是不是|没有[？?]?$|没[？?]?$|不[？?]?$")),
+    ("name", re.compile(r"哪个|哪所|哪家|哪一|谁|什么|啥|叫")),
+)
+_ASKED_UNIT = re.compile(r"(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍)")
+_SAME_UNIT = {
+    "人": "人|名",
+    "名": "人|名",
+    "个": "个|所|名|项",
+    "钱": "元|万元|亿元",
+    "点": "点|时|[:：]\\d",
+    "成": "%|％|成",
+    "倍": "倍|%|％",
+}
+# Chinese numerals, but not a lone 一 (每一所学校, 一所学校 are not counts)
+_CHINESE_NUMBER = (
+    "(?:[〇零二三四五六七八九十百千万两][〇零一二三四五六七八九十百千万两]*|一[〇零一二三四五六七八九十百千万两]+)"
+)
+_NUMBER = re.compile(rf"\d|{_CHINESE_NUMBER}")
+_DATE = re.compile(r"(?:19|20)\d\d|[一二三四五六七八九十\d]+月|年底|年初|学期|每年|每学年|秋季|春季")
+_LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
+_NAME = re.compile(r"[《“\"「].+?[》”\"」]|[\u4e00-\u9fff]{2,}(?:学校|中学|小学|幼儿园|工程|计划|平台|中心|基地)")
+_QUESTION_WORDS = re.compile(
+    r"多少|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一]?|为什么|为啥|怎么样?|"
+    r"如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下"
+)
+_LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
+_TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
+_SINGLE_CHAR_WEIGHT = 0.3
+_CJK = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z%]")
+
+
+@dataclass(frozen=True)
+class Concept:
+    forms: tuple[str, ...]
+    weight: float
+
+    def found_in(self, text: str) -> bool:
+        return any(form in text for form in self.forms)
+
+    def literal_in(self, text: str) -> bool:
+        return self.forms[0] in text
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    question: str
+    concepts: tuple[Concept, ...]
+    places: tuple[tuple[str, ...], ...]
+    answer_type: AnswerType
+    unit: str | None = None
+    bigrams: frozenset[str] = frozenset()
+
+    @property
+    def asks_number(self) -> bool:
+        return self.answer_type in ("number", "date", "time")
+
+    def coverage(self, text: str) -> float:
+        """Weighted share of the question's concepts found in ``text`` (0 to 1), synonyms included."""
+        total = sum(c.weight for c in self.concepts)
+        if total == 0:
+            return 0.0
+        return sum(c.weight for c in self.concepts if c.found_in(text)) / total
+
+    def literal_coverage(self, text: str) -> float:
+        """Like ``coverage`` but only the question's own words count."""
+        total = sum(c.weight for c in self.concepts)
+        if total == 0:
+            return 0.0
+        return sum(c.weight for c in self.concepts if c.literal_in(text)) / total
+
+    def bigram_recall(self, text: str) -> float:
+        """Share of the question's content character pairs that occur in ``text``."""
+        if not self.bigrams:
+            return 0.0
+        return sum(b in text for b in self.bigrams) / len(self.bigrams)
+
+    def states_quantity(self, text: str) -> bool:
+        """Whether ``text`` gives the kind of figure asked for: a number with the unit asked about
+        (多少所 → 27所; 多少人 → 719名; 几成 → 85%), or any number when the question names no unit."""
+        if not self.asks_number:
+            return False
+        if self.unit is None:
+            return bool(_NUMBER.search(text))
+        units = _SAME_UNIT.get(self.unit, re.escape(self.unit))
+        return bool(re.search(rf"(?:\d[\d.,\-—~%]*|{_CHINESE_NUMBER})\s*(?:余|多)?(?:{units})", text))
+
+    def type_match(self, text: str) -> bool:
+        """Whether ``text`` holds the kind of answer asked for."""
+        kind = self.answer_type
+        if kind in ("number", "time"):
+            return self.states_quantity(text)
+        if kind == "date":
+            return bool(_DATE.search(text))
+        if kind == "list":
+            return len(_LIST.findall(text)) >= 2
+        if kind == "name":
+            return bool(_NAME.search(text))
+        return True
+
+
+def answer_type_of(question: str) -> AnswerType:
+    for kind, pattern in _TYPE_PATTERNS:
+        if pattern.search(question):
+            return kind
+    return "other"
+
+
+def content_bigrams(text: str) -> frozenset[str]:
+    """Character pairs of ``text`` with question words and punctuation removed."""
+    runs = re.split(r"[^\u4e00-\u9fff0-9a-zA-Z%]+", _QUESTION_WORDS.sub(" ", text))
+    return frozenset(run[i : i + 2] for run in runs for i in range(len(run) - 1))
+
+
+def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon) -> QuestionAnalysis:
+    keyword = retriever.index.keyword_index
+    tokenizer = keyword.tokenizer
+    rest = retriever.gazetteer.strip_places(question)
+    groups: list[tuple[str, ...]] = []
+    for term, official in lexicon.hand_terms_in(rest):
+        groups.append((term, *official))
+        rest = rest.replace(term, " ")
+    for word in tokenizer.content_words(_QUESTION_WORDS.sub(" ", rest)):
+        word = _TRAILING_PARTICLE.sub("", _LEADING_QUANTIFIER.sub("", word) or word)
+        if word and word not in tokenizer.stopwords and all(word not in g for g in groups):
+            groups.append(lexicon.forms(word))
+    concepts = []
+    for forms in dict.fromkeys(groups):
+        weight = float(max(keyword.idf(list(forms))))
+        if len(forms[0]) == 1 and not forms[0].isdigit():
+            weight *= _SINGLE_CHAR_WEIGHT
+        concepts.append(Concept(forms, weight))
+    unit = _ASKED_UNIT.search(question)
+    return QuestionAnalysis(
+        question=question,
+        concepts=tuple(concepts),
+        places=tuple(retriever.named_places(question)),
+        answer_type=answer_type_of(question),
+        unit=unit.group(1) if unit else None,
+        bigrams=content_bigrams(retriever.gazetteer.strip_places(question)),
+    )

@@ -1,0 +1,73 @@
+"""Step 2, scope: questions the corpus cannot be about, refused before any evidence is weighed.
+
+A question (or the ``region`` field) that names a place no indexed document is
+about, nor an area containing it (上海, 赛罕区 when only 玉泉区 is indexed), is
+refused with the list of places the corpus does cover. Documents whose region is
+unknown do not make a place "covered" — but they are never dropped from the
+evidence either: only documents known to be about a *different* place are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.retrieve import Hit, HybridRetriever, SearchFilters
+from ingest.regions import split_region
+
+REFUSAL_PLACE = (
+    "现有政策文件中没有{place}的相关规定（目前收录的文件来自：{covered}）。{place}的情况建议咨询当地教育局。"
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    text: str
+    reason: str
+
+
+def covered_places(retriever: HybridRetriever) -> str:
+    return "、".join(sorted({split_region(r)[-1] for r in retriever.covered_regions})) or "未注明地区的文件"
+
+
+_PLACE_WORD = re.compile(r"^[\u4e00-\u9fff]{2,8}(?:省|市|区|县|旗|盟)$")
+_NOT_A_PLACE = re.compile(
+    r"^(?:全|本|我|各|外|城|市|学|片|社|小|园|校|辖|新|郊|山|牧|农|矿|街|老|景|县|超|都|城市|城乡)(?:省|市|区|县|旗|盟)$"
+    r"|(?:地区|示范区|试验区|实验区|开发区|功能区|保护区|先行区|集聚区|城区|片区|学区|校区|园区|社区|小区|新区)$"
+)
+
+
+def unknown_places(question: str, retriever: HybridRetriever) -> list[str]:
+    """Place-like words (南山区, 达拉特旗 …) that the gazetteer does not know and no passage mentions."""
+    keyword = retriever.index.keyword_index
+    words = keyword.tokenizer.content_words(retriever.gazetteer.strip_places(question))
+    return [
+        w
+        for w in words
+        if _PLACE_WORD.match(w)
+        and not _NOT_A_PLACE.search(w)
+        and not keyword.has_term(w)
+        and not keyword.has_term(w[:-1])
+    ]
+
+
+def place_refusal(
+    retriever: HybridRetriever, places: list[tuple[str, ...]], region: str | None, question: str = ""
+) -> Refusal | None:
+    """A refusal when the place asked about is one no document covers; ``None`` when in scope."""
+    if region and not retriever.matches_any(SearchFilters(region=region)):
+        named = region
+    elif not region and places and retriever.covered_regions and not retriever.covers(places):
+        named = "、".join(p[-1] for p in places)
+    elif not region and not places and (unknown := unknown_places(question, retriever)):
+        named = "、".join(unknown)
+    else:
+        return None
+    return Refusal(REFUSAL_PLACE.format(place=named, covered=covered_places(retriever)), "place_not_covered")
+
+
+def in_jurisdiction(hits: list[Hit], places: list[tuple[str, ...]]) -> list[Hit]:
+    """``hits`` without passages of documents known to be about a place other than the one named."""
+    if not places:
+        return hits
+    return [h for h in hits if h.region_tier > 0 or h.chunk.metadata.region is None]
