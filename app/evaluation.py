@@ -2,8 +2,8 @@
 
 A retrieved passage is a hit when, after NFKC normalisation and removal of
 whitespace and punctuation, it contains the normalised evidence (or any one of
-``evidence_any``). Chat verdicts follow ``../shared/eval/score_http.py``, the
-independent scorer the project is judged with, so the two agree:
+``evidence_any``). Chat verdicts follow the independent HTTP scorer the project is
+judged with (``score_http.py``, kept outside this repository), so the two agree:
 
 - answerable: ``correct`` (status ``answered``, every ``must`` in the answer, a
   citation containing the evidence), ``wrong``, ``false_refusal``, and for status

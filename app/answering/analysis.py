@@ -20,7 +20,6 @@ from app.answering.lexicon import Lexicon
 from index.retrieve import HybridRetriever
 
 AnswerType = Literal["number", "date", "time", "list", "reason", "yesno", "name", "other"]
-ANSWER_TYPES: tuple[AnswerType, ...] = ("number", "date", "time", "list", "reason", "yesno", "name", "other")
 
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("time", re.compile(r"几点|什么时间段")),
@@ -66,7 +65,6 @@ _QUESTION_WORDS = re.compile(
 _LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
 _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
 _SINGLE_CHAR_WEIGHT = 0.3
-_CJK = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z%]")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from app.answering.chat import ChatService, chat_service
+from app.answering.chat import ChatService, Evidence, chat_service
 from app.answering.evidence import (
     DECISION_FEATURES,
     FEATURES,
@@ -36,11 +36,9 @@ from app.answering.evidence import (
     AnswerModel,
     Candidate,
     Thresholds,
-    candidates,
     decision_features,
 )
 from app.answering.models import Answer
-from app.answering.scope import place_refusal
 from app.config import Settings
 from app.evaluation import QAItem, load_qa, normalise, select, verdict
 from app.service import SearchService
@@ -79,15 +77,10 @@ def holds_answer(item: QAItem, candidate: Candidate) -> bool:
     return False
 
 
-def question_candidates(chat: ChatService, item: QAItem) -> list[Candidate] | None:
-    """The unscored candidates for ``item``, or None when scope refuses it before evidence is weighed."""
-    retriever = chat.search.retriever
-    query = chat.standalone_question(item.question, item.history, retriever)
-    analysis = chat.analyse(query, retriever)
-    places = list(analysis.places)
-    if place_refusal(retriever, places, None, query) is not None:
-        return None
-    return candidates(analysis, chat.evidence_hits(query, places, None, retriever))
+def question_evidence(chat: ChatService, item: QAItem) -> Evidence | None:
+    """The pipeline's evidence for ``item``, or None when scope refuses it before evidence is weighed."""
+    evidence = chat.gather(item.question, item.history, None)
+    return evidence if isinstance(evidence, Evidence) else None
 
 
 def fit_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -104,32 +97,30 @@ def fit_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
 
 
-def _answer(chat: ChatService, item: QAItem, scored: list[Candidate] | None, status: str | None = None) -> Answer:
-    if scored is None:
+def _answer(chat: ChatService, evidence: Evidence | None, scored: list[Candidate], status: str | None = None) -> Answer:
+    if evidence is None:
         return Answer("", [], "refused")
-    status = status or chat.decide(chat.model.confidence(scored))
+    status = status or chat.decide(chat.model.confidence(scored) if scored else 0.0)
     if status == "refused":
         return Answer("", [], "refused")
-    retriever = chat.search.retriever
-    analysis = chat.analyse(chat.standalone_question(item.question, item.history, retriever), retriever)
-    text, citations = chat.compose(analysis, scored, status, per_region_allowed=not analysis.places)
+    text, citations = chat.compose(evidence, scored, status)
     return Answer(text, citations, status)
 
 
 def fit(chat: ChatService, items: list[QAItem]) -> dict:
-    per_question = [(item, question_candidates(chat, item)) for item in items]
-    rows = [(c.features, holds_answer(item, c)) for item, found in per_question if found for c in found]
+    per_question = [(item, question_evidence(chat, item)) for item in items]
+    rows = [(c.features, holds_answer(item, c)) for item, ev in per_question if ev for c in ev.found]
     x = np.array([f for f, _ in rows], dtype=np.float64)
     y = np.array([label for _, label in rows], dtype=np.float64)
     weights = fit_weights(x, y)
 
     # the decision model: does quoting the best candidate answer the question?
     chat.model = AnswerModel(tuple(weights), (0.0,) * len(DECISION_FEATURES), Thresholds(0.0, 0.0, 0.5))
-    scored_all = [(item, chat.model.score(found) if found is not None else None) for item, found in per_question]
+    scored_all = [(item, ev, chat.model.score(ev.found) if ev else []) for item, ev in per_question]
     decided = [
-        (decision_features(s), verdict(item, _answer(chat, item, s, "answered")) == "correct")
-        for item, s in scored_all
-        if s is not None
+        (decision_features(s), verdict(item, _answer(chat, ev, s, "answered")) == "correct")
+        for item, ev, s in scored_all
+        if ev is not None
     ]
     dx = np.array([f for f, _ in decided], dtype=np.float64)
     dy = np.array([ok for _, ok in decided], dtype=np.float64)
@@ -141,7 +132,7 @@ def fit(chat: ChatService, items: list[QAItem]) -> dict:
             continue
         thresholds = Thresholds(float(answer), float(relevant), float(extra))
         chat.model = AnswerModel(tuple(weights), tuple(decision_weights), thresholds)
-        utility = sum(UTILITY[verdict(item, _answer(chat, item, scored))] for item, scored in scored_all)
+        utility = sum(UTILITY[verdict(item, _answer(chat, ev, scored))] for item, ev, scored in scored_all)
         if best is None or utility > best[0] + 1e-9:
             best = (utility, chat.model.thresholds)
     assert best is not None

@@ -68,6 +68,17 @@ class ChatConfig:
     max_regions: int = 4
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What steps 1–3 produce for one question: the candidates the answer model scores."""
+
+    query: str
+    analysis: QuestionAnalysis
+    names_place: bool
+    hits: list[Hit]
+    found: list[Candidate]
+
+
 class SearchSource(Protocol):
     """What the pipeline needs from the search service: its settings and the current retriever."""
 
@@ -104,38 +115,51 @@ class ChatService:
     def events(self, question: str, history: Sequence[Turn] = (), region: str | None = None) -> Iterator[ChatEvent]:
         """Text deltas of the answer, then one ``CitationsEvent`` carrying the whole answer."""
         retriever = self.search.retriever
-        query = self.standalone_question(question, history, retriever)
-        analysis = self.analyse(query, retriever)
-        places = [p for p in [retriever.gazetteer.resolve(region)] if p] if region else list(analysis.places)
-
-        refusal = place_refusal(retriever, places, region, query)
+        evidence = self.gather(question, history, region)
         scored: list[Candidate] = []
-        if refusal is None:
-            hits = self.evidence_hits(query, places, region, retriever)
-            scored = self.model.score(candidates(analysis, hits))
+        if isinstance(evidence, Evidence):
+            query = evidence.query
+            scored = self.model.score(evidence.found)
             confidence = self.model.confidence(scored) if scored else 0.0
             status = self.decide(confidence)
+            refusal = None
             if status == "refused":
                 refusal = Refusal(NOT_FOUND.format(covered=covered_places(retriever)), "no_evidence")
+        else:
+            query, refusal = evidence
         if refusal is not None:
             yield TokenEvent(refusal.text)
             yield CitationsEvent(Answer(refusal.text, [], "refused", refusal_reason=refusal.reason, query=query))
             return
+        assert isinstance(evidence, Evidence)
 
         confidence = round(confidence, 3)
         if status == "answered" and self.generator is not None:
-            produced = yield from self._llm_events(query, hits)
+            produced = yield from self._llm_events(query, evidence.hits)
             if produced is not None:
                 produced.query, produced.confidence = query, confidence
                 yield CitationsEvent(produced)
                 return
 
-        text, citations = self.compose(analysis, scored, status, per_region_allowed=not places)
+        text, citations = self.compose(evidence, scored, status)
         for piece in _STREAM_PIECE.findall(text):
             yield TokenEvent(piece)
         yield CitationsEvent(Answer(text, citations, status, "extractive", query=query, confidence=confidence))
 
     # -- steps -------------------------------------------------------------------------------
+
+    def gather(self, question: str, history: Sequence[Turn], region: str | None) -> Evidence | tuple[str, Refusal]:
+        """Steps 1–3: the standalone question, its analysis, scope, and the unscored candidate sentences;
+        or the standalone question and a scope refusal."""
+        retriever = self.search.retriever
+        query = self.standalone_question(question, history, retriever)
+        analysis = self.analyse(query, retriever)
+        places = [p for p in [retriever.gazetteer.resolve(region)] if p] if region else list(analysis.places)
+        refusal = place_refusal(retriever, places, region, query)
+        if refusal is not None:
+            return query, refusal
+        hits = self.evidence_hits(query, places, region, retriever)
+        return Evidence(query, analysis, bool(places), hits, candidates(analysis, hits))
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
         if not history:
@@ -174,14 +198,14 @@ class ChatService:
             return "answered"
         return "related" if confidence >= self.model.thresholds.relevant else "refused"
 
-    def compose(
-        self, analysis: QuestionAnalysis, scored: list[Candidate], status: Status, per_region_allowed: bool
-    ) -> tuple[str, list]:
+    def compose(self, evidence: Evidence, scored: list[Candidate], status: Status) -> tuple[str, list]:
+        """Step 5: the answer text and its citations for a decided status (``answered`` or ``related``)."""
+        analysis = evidence.analysis
         if status == "related":
             shown = [trim(c, analysis) for c in _distinct(scored)[:_RELATED_QUOTES]]
             hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
             return cite([(hedge + RELATED_TAIL, []), *((lead(q.candidate.hit.chunk.metadata), [q]) for q in shown)])
-        if per_region_allowed and (lines := self._per_region(analysis, scored)):
+        if not evidence.names_place and (lines := self._per_region(analysis, scored)):
             return cite([(PER_REGION_HINT, []), *lines, (PER_REGION_TAIL, [])])
         chosen = choose(scored, analysis, self.model.thresholds.extra)
         return cite([(lead(chosen[0].hit.chunk.metadata), [trim(c, analysis) for c in chosen])])

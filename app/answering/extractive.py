@@ -89,7 +89,7 @@ def choose(scored: list[Candidate], analysis: QuestionAnalysis, extra_threshold:
         if any(c.hit.chunk.doc_id != k.hit.chunk.doc_id for k in chosen):
             continue  # one document per line; several regions are composed per region
         said = "".join(k.text for k in chosen)
-        if c.text in said or any(k.text in c.text and k.start == c.start for k in chosen):
+        if c.text in said:  # the same sentence from an overlapping passage
             continue
         adds = analysis.coverage(said + c.text) > analysis.coverage(said) or (
             analysis.type_match(c.text) and not analysis.type_match(said)

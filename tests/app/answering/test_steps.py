@@ -9,7 +9,7 @@ import pytest
 
 from app.answering.analysis import answer_type_of
 from app.answering.chat import ChatService, chat_service
-from app.answering.evidence import DECISION_FEATURES, FEATURES, MODEL_FILE, AnswerModel, candidates
+from app.answering.evidence import DECISION_FEATURES, FEATURES, MODEL_FILE, AnswerModel, Candidate, candidates
 from app.answering.extractive import lead, trim
 from app.answering.followup import depends_on_history
 from app.answering.scope import unknown_places
@@ -20,6 +20,11 @@ from ingest.models import DocumentMetadata
 @pytest.fixture(scope="module")
 def chat(service: SearchService) -> ChatService:
     return chat_service(service)
+
+
+def _scored(chat: ChatService, service: SearchService, question: str) -> list[Candidate]:
+    analysis = chat.analyse(question, service.retriever)
+    return chat.model.score(candidates(analysis, service.search(question, 5)))
 
 
 class TestQuestionAnalysis:
@@ -93,9 +98,7 @@ class TestAnswerModel:
     def test_the_sentence_with_the_figure_outranks_one_restating_the_question(
         self, chat: ChatService, service: SearchService
     ) -> None:
-        question = "玉泉区公办小学一年级能提供多少个学位？"
-        analysis = chat.analyse(question, service.retriever)
-        scored = chat.model.score(candidates(analysis, service.search(question, 5)))
+        scored = _scored(chat, service, "玉泉区公办小学一年级能提供多少个学位？")
         assert "3800个学位" in scored[0].text
         assert chat.model.confidence(scored) >= chat.model.thresholds.answer
 
@@ -111,7 +114,7 @@ class TestComposition:
     ) -> None:
         question = "玉泉区“十三五”期间新增教育用地多少？"
         analysis = chat.analyse(question, service.retriever)
-        scored = chat.model.score(candidates(analysis, service.search(question, 5)))
+        scored = _scored(chat, service, question)
         long_one = next(c for c in scored if c.end - c.start > 150)
         quote = trim(long_one, analysis, max_chars=60)
         assert quote.text in long_one.hit.chunk.text
