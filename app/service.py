@@ -21,6 +21,7 @@ from index.protocols import Encoder
 from index.retrieve import Hit, HybridRetriever, RetrievalConfig, SearchFilters
 from index.store import BuildReport, BuildSettings, IndexStore
 from index.tokenize import ChineseTokenizer
+from ingest.models import PolicyDocument
 from ingest.pipeline import CorpusLoad, load_corpus
 
 log = logging.getLogger(__name__)
@@ -63,10 +64,14 @@ def ingest_directory(settings: Settings, directory: Path | None = None, progress
     corpus = load_corpus(directory or settings.corpus_dir, progress=progress)
     if not corpus.documents:
         return IngestOutcome(corpus, None)
-    report = IndexStore(settings.index_dir).build(
-        corpus.documents, encoder_for(settings), build_settings(settings), ChineseTokenizer(), progress=progress
+    return IngestOutcome(corpus, ingest_documents(settings, corpus.documents, progress))
+
+
+def ingest_documents(settings: Settings, documents: list[PolicyDocument], progress: bool = True) -> BuildReport:
+    """Build (incrementally) the index of ``settings.index_dir`` for documents already loaded."""
+    return IndexStore(settings.index_dir).build(
+        documents, encoder_for(settings), build_settings(settings), ChineseTokenizer(), progress=progress
     )
-    return IngestOutcome(corpus, report)
 
 
 class SearchService:

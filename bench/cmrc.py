@@ -1,8 +1,11 @@
 """CMRC 2018 trial set as an open-domain retrieval benchmark.
 
 All paragraphs are indexed as one corpus; a question's retrieval hit is a passage
-of its own paragraph. The data is third-party (CC BY-SA 4.0) and is read from
-``../shared/eval/external`` (or ``--data``); it is never copied into this repo.
+of its own paragraph. Chat is scored per half (``app.cmrc``: the answer model is
+fitted on the tune half only): each question as is, and again with its own
+paragraph removed from the results, where it should not be ``answered``.
+The data is third-party (CC BY-SA 4.0) and is read from ``../shared/eval/external``
+(or ``--data``); it is never copied into this repo.
 
     python -m bench.cmrc [--data PATH] [--json]
 """
@@ -17,17 +20,10 @@ import time
 from pathlib import Path
 
 from app.answering.chat import ChatService, chat_service
-from app.config import Settings
-from app.evaluation import normalise
-from app.service import SearchService
-from index.encoders import load_encoder
+from app.cmrc import SHARED_CMRC, CmrcQuestion, CmrcSearch, build_cmrc_search, load_cmrc
+from app.evaluation import Verdict, chat_metrics, normalise, verdict
 from index.retrieve import HybridRetriever, RetrievalConfig
-from index.store import BuildSettings, IndexStore
-from index.tokenize import ChineseTokenizer
-from ingest.load import sha256_text
-from ingest.models import DocumentMetadata, PolicyDocument
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "external" / "cmrc2018_trial.json"
 ABLATION = (
     ("bm25", RetrievalConfig(mode="bm25")),
     ("dense (USE)", RetrievalConfig(mode="dense")),
@@ -40,25 +36,12 @@ ABLATION = (
 )
 
 
-def load_cmrc(path: Path) -> tuple[list[PolicyDocument], list[dict]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    docs, questions = [], []
-    for article in data["data"]:
-        for para in article["paragraphs"]:
-            text = para["context"]
-            docs.append(PolicyDocument(para["id"], para["id"], text, DocumentMetadata(), sha256_text(text)))
-            for qa in para["qas"]:
-                answers = [a["text"] for a in qa.get("answers", [])]
-                questions.append({"question": qa["question"], "paragraph": para["id"], "answers": answers})
-    return docs, questions
-
-
-def score(retriever: HybridRetriever, questions: list[dict], depth: int = 10) -> dict:
+def score(retriever: HybridRetriever, questions: list[CmrcQuestion], depth: int = 10) -> dict:
     hit1 = hit5 = rr = 0.0
     started = time.perf_counter()
     for q in questions:
-        hits = retriever.search(q["question"], depth)
-        rank = next((i for i, h in enumerate(hits, 1) if h.chunk.doc_id == q["paragraph"]), None)
+        hits = retriever.search(q.item.question, depth)
+        rank = next((i for i, h in enumerate(hits, 1) if h.chunk.doc_id == q.paragraph), None)
         hit1 += rank == 1
         hit5 += rank is not None and rank <= 5
         rr += 1 / rank if rank else 0
@@ -71,59 +54,73 @@ def score(retriever: HybridRetriever, questions: list[dict], depth: int = 10) ->
     }
 
 
-def answer_rate(chat: ChatService, questions: list[dict]) -> dict:
-    """Share of questions whose short answer contains a gold span (refusals count as misses)."""
-    contained = refused = 0
+def answer_scores(chat: ChatService, search: CmrcSearch, questions: list[CmrcQuestion]) -> dict:
+    """Each question asked with its paragraph (answerable) and with it removed from the results."""
+    with_own: list[Verdict] = []
+    without_own: list[Verdict] = []
+    gold_when_answered = answered = 0
     started = time.perf_counter()
     for q in questions:
-        answer = chat.ask(q["question"])
-        refused += answer.refused
-        text = normalise(answer.answer)
-        contained += not answer.refused and any(normalise(a) in text for a in q["answers"])
+        search.retriever.excluded = None
+        answer = chat.ask(q.item.question)
+        with_own.append(verdict(q.item, answer))
+        if answer.status == "answered":
+            answered += 1
+            gold_when_answered += any(normalise(a) in normalise(answer.answer) for a in q.item.must_any)
+        search.retriever.excluded = q.paragraph
+        without_own.append(verdict(q.without_own_paragraph(), chat.ask(q.item.question)))
+    search.retriever.excluded = None
     n = len(questions)
     return {
-        "gold_span_in_answer": round(contained / n, 4),
-        "refused": round(refused / n, 4),
-        "ms_per_question": round(1000 * (time.perf_counter() - started) / n, 2),
+        "questions": n,
+        "answered": round(answered / n, 4),
+        "gold_span_in_answered": round(gold_when_answered / max(answered, 1), 4),
+        "answerable": chat_metrics(with_own),
+        "own_paragraph_removed": chat_metrics(without_own),
+        "ms_per_question": round(1000 * (time.perf_counter() - started) / (2 * n), 2),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=SHARED_CMRC)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"CMRC data not found at {args.data}; skipping (it is third-party data, not shipped).")
         return 0
     docs, questions = load_cmrc(args.data)
-    encoder, tokenizer = load_encoder("use"), ChineseTokenizer()
     with tempfile.TemporaryDirectory() as tmp:
-        store = IndexStore(Path(tmp))
-        report = store.build(docs, encoder, BuildSettings(), tokenizer, progress=not args.json)
-        index = store.load(encoder, tokenizer)
+        search = build_cmrc_search(docs, Path(tmp) / "index")
+        index, encoder = search.retriever.index, search.retriever.encoder
         results = {name: score(HybridRetriever(index, encoder, config=cfg), questions) for name, cfg in ABLATION}
-        search = SearchService(Settings(index_dir=Path(tmp)))
-        search.warm_up()
-        answers = answer_rate(chat_service(search), questions)
+        chat = chat_service(search)
+        answers = {
+            split: answer_scores(chat, search, [q for q in questions if q.split == split])
+            for split in ("heldout", "tune")
+        }
     summary = {
         "paragraphs": len(docs),
         "questions": len(questions),
-        "chunks": report.chunks,
+        "chunks": len(index.chunks),
         "results": results,
         "answers": answers,
     }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
-        print(f"CMRC 2018 trial: {len(docs)} paragraphs, {len(questions)} questions, {report.chunks} chunks")
+        print(f"CMRC 2018 trial: {len(docs)} paragraphs, {len(questions)} questions, {len(index.chunks)} chunks")
         print(f"{'retriever':<24} {'hit@1':>7} {'hit@5':>7} {'MRR':>7} {'ms/q':>7}")
         for name, r in results.items():
             print(f"{name:<24} {r['hit@1']:>7.3f} {r['hit@5']:>7.3f} {r['mrr']:>7.3f} {r['ms_per_query']:>7.1f}")
-        print(
-            f"extractive answers: gold span in the answer {answers['gold_span_in_answer']:.3f}, "
-            f"refused {answers['refused']:.3f}, {answers['ms_per_question']:.1f} ms/question"
-        )
+        for split, r in answers.items():
+            yes, no = r["answerable"], r["own_paragraph_removed"]
+            print(
+                f"chat, {split} half ({r['questions']} questions): answered {r['answered']:.3f}, gold span in "
+                f"{r['gold_span_in_answered']:.3f} of answered; answer_acc {yes['answer_acc']:.3f}, useful_acc "
+                f"{yes['useful_acc']:.3f}, refused {yes['false_refusals']}; own paragraph removed: answered "
+                f"{no['unanswerable_answered']:.3f}, refused {no['refusal_acc']:.3f}"
+            )
     return 0
 
 

@@ -65,6 +65,8 @@ _QUESTION_WORDS = re.compile(
 _LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
 _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
 _SINGLE_CHAR_WEIGHT = 0.3
+_CONTEXT_WEIGHT = 0.3  # words of the story told before the question
+_STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
 
 
 @dataclass(frozen=True)
@@ -149,10 +151,18 @@ def content_bigrams(text: str) -> frozenset[str]:
     return frozenset(run[i : i + 2] for run in runs for i in range(len(run) - 1))
 
 
-def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon) -> QuestionAnalysis:
-    keyword = retriever.index.keyword_index
-    tokenizer = keyword.tokenizer
-    rest = retriever.gazetteer.strip_places(question)
+def split_ask(question: str) -> tuple[str, str]:
+    """(context, ask): a question told as a story ("孩子今年小学毕业。……能上哪所初中？") is mostly context;
+    the last sentence is what is asked. A one-sentence question is all ask."""
+    parts = [p for p in _STORY_SENTENCE.split(question.strip()) if p.strip()]
+    if len(parts) < 2:
+        return "", question
+    return "。".join(parts[:-1]), parts[-1]
+
+
+def _concept_groups(text: str, retriever: HybridRetriever, lexicon: Lexicon) -> list[tuple[str, ...]]:
+    tokenizer = retriever.index.keyword_index.tokenizer
+    rest = retriever.gazetteer.strip_places(text)
     groups: list[tuple[str, ...]] = []
     for term, official in lexicon.hand_terms_in(rest):
         groups.append((term, *official))
@@ -161,18 +171,26 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         word = _TRAILING_PARTICLE.sub("", _LEADING_QUANTIFIER.sub("", word) or word)
         if word and word not in tokenizer.stopwords and all(word not in g for g in groups):
             groups.append(lexicon.forms(word))
+    return groups
+
+
+def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon) -> QuestionAnalysis:
+    keyword = retriever.index.keyword_index
+    context, ask = split_ask(question)
+    asked = _concept_groups(ask, retriever, lexicon)
+    told = [g for g in _concept_groups(context, retriever, lexicon) if g not in asked] if context else []
     concepts = []
-    for forms in dict.fromkeys(groups):
-        weight = float(max(keyword.idf(list(forms))))
+    for forms, share in [*((g, 1.0) for g in dict.fromkeys(asked)), *((g, _CONTEXT_WEIGHT) for g in told)]:
+        weight = float(max(keyword.idf(list(forms)))) * share
         if len(forms[0]) == 1 and not forms[0].isdigit():
             weight *= _SINGLE_CHAR_WEIGHT
         concepts.append(Concept(forms, weight))
-    unit = _ASKED_UNIT.search(question)
+    unit = _ASKED_UNIT.search(ask)
     return QuestionAnalysis(
         question=question,
         concepts=tuple(concepts),
         places=tuple(retriever.named_places(question)),
-        answer_type=answer_type_of(question),
+        answer_type=answer_type_of(ask),
         unit=unit.group(1) if unit else None,
-        bigrams=content_bigrams(retriever.gazetteer.strip_places(question)),
+        bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
     )

@@ -2,17 +2,18 @@
 
     python -m app.answering.calibrate [--index-dir D] [--qa FILE ...]
 
-1. Every tune question is run through the pipeline up to the scored candidates.
-   A candidate sentence is positive when it holds the answer: it contains one of
-   the question's ``must`` strings (or overlaps its evidence) and its passage
-   contains the evidence. Every sentence retrieved for an unanswerable question
-   is negative, so the best probability also says whether the documents answer.
-2. A logistic regression (L2, L-BFGS) is fitted on those sentences.
-3. The thresholds (``answer``, ``relevant``, ``extra``) are chosen by grid search
-   to maximise the utility of the verdicts the scorer gives on the tune half
-   (a correct answer +1, related with the answer +0.6, a wrong answer -0.5, a
-   false refusal -1, a correct refusal +1, an unanswerable hedged +0.5, an
-   unanswerable answered -1.5).
+1. Every tune question is run through the pipeline up to the candidate sentences.
+   A candidate is positive when it holds the answer: it contains one of the
+   question's ``must`` strings (or overlaps its evidence) inside a passage that
+   contains the evidence.
+2. The sentence ranker is a conditional logit (L2, L-BFGS): for each answerable
+   question, the softmax over its candidates should put its mass on the positives.
+3. The decision model, a logistic regression over question-level signals
+   (``evidence.decision_features``), is fitted on whether quoting the best
+   candidate gives a correct answer; unanswerable questions are all negatives.
+4. The thresholds (``answer``, ``relevant``, ``extra``) are chosen by grid search
+   to maximise the utility (``UTILITY``) of the verdicts the scorer gives on the
+   tune half.
 
 The held-out half is never read here; ``policyqa eval --split heldout`` reports it.
 """
@@ -21,12 +22,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
+from tqdm import tqdm
 
 from app.answering.chat import ChatService, Evidence, chat_service
 from app.answering.evidence import (
@@ -39,6 +43,7 @@ from app.answering.evidence import (
     decision_features,
 )
 from app.answering.models import Answer
+from app.cmrc import SHARED_CMRC, build_cmrc_search, load_cmrc
 from app.config import Settings
 from app.evaluation import QAItem, load_qa, normalise, select, verdict
 from app.service import SearchService
@@ -56,9 +61,11 @@ UTILITY = {
     "answered_unanswerable": -1.0,
 }
 L2 = 1.0
+CMRC_WEIGHT = 0.2  # ~500 CMRC tune questions asked twice against ~150 policy ones
+CMRC_DECIDES = False
 GRID_ANSWER = tuple(np.round(np.arange(0.2, 0.86, 0.05), 2))
 GRID_RELEVANT = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15)
-GRID_EXTRA = (0.2, 0.3, 0.4, 0.5, 0.6)
+GRID_EXTRA = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 _MIN_OVERLAP = 8
 
 
@@ -83,16 +90,46 @@ def question_evidence(chat: ChatService, item: QAItem) -> Evidence | None:
     return evidence if isinstance(evidence, Evidence) else None
 
 
-def fit_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """L2-regularised logistic regression (the bias is not penalised)."""
+@dataclass(frozen=True)
+class Example:
+    """A tune question with the pipeline's evidence for it (None: refused by scope) and its weight."""
+
+    item: QAItem
+    evidence: Evidence | None
+    weight: float = 1.0
+    decides: bool = True  # also used for the decision model and thresholds (not only the ranker)
+
+
+def fit_ranker(groups: list[tuple[np.ndarray, np.ndarray, float]]) -> np.ndarray:
+    """Conditional logit: per question, a softmax over its candidates should put its mass on the positives."""
+    dim = groups[0][0].shape[1]
+    penalty = np.ones(dim)
+    penalty[0] = 0.0  # a constant cannot rank; keep it at zero
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = 0.5 * L2 * np.sum(penalty * w * w), L2 * penalty * w
+        for x, y, weight in groups:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            target = y / y.sum()
+            value -= weight * float(target @ np.log(p + 1e-12))
+            grad = grad + weight * (x.T @ (p - target))
+        return value, grad
+
+    return minimize(loss, np.zeros(dim), jac=True, method="L-BFGS-B").x
+
+
+def fit_weights(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Weighted L2-regularised logistic regression (the bias is not penalised)."""
     penalty = np.ones(x.shape[1])
     penalty[0] = 0.0
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = x @ w
         p = 1 / (1 + np.exp(-z))
-        value = np.sum(np.logaddexp(0, z) - y * z) + 0.5 * L2 * np.sum(penalty * w * w)
-        return value, x.T @ (p - y) + L2 * penalty * w
+        value = np.sum(weight * (np.logaddexp(0, z) - y * z)) + 0.5 * L2 * np.sum(penalty * w * w)
+        return value, x.T @ (weight * (p - y)) + L2 * penalty * w
 
     return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
 
@@ -107,34 +144,49 @@ def _answer(chat: ChatService, evidence: Evidence | None, scored: list[Candidate
     return Answer(text, citations, status)
 
 
-def fit(chat: ChatService, items: list[QAItem]) -> dict:
-    per_question = [(item, question_evidence(chat, item)) for item in items]
-    rows = [(c.features, holds_answer(item, c)) for item, ev in per_question if ev for c in ev.found]
-    x = np.array([f for f, _ in rows], dtype=np.float64)
-    y = np.array([label for _, label in rows], dtype=np.float64)
-    weights = fit_weights(x, y)
+def fit(chat: ChatService, examples: list[Example]) -> dict:
+    """Fit ranker, decision model and thresholds on ``examples``; ``chat`` composes the answers."""
+    groups = []
+    for ex in examples:
+        if ex.evidence is not None and ex.evidence.found:
+            labels = np.array([holds_answer(ex.item, c) for c in ex.evidence.found], dtype=np.float64)
+            if labels.any():
+                features = np.array([c.features for c in ex.evidence.found], dtype=np.float64)
+                groups.append((features, labels, ex.weight))
+    weights = fit_ranker(groups)
 
     # the decision model: does quoting the best candidate answer the question?
     chat.model = AnswerModel(tuple(weights), (0.0,) * len(DECISION_FEATURES), Thresholds(0.0, 0.0, 0.5))
-    scored_all = [(item, ev, chat.model.score(ev.found) if ev else []) for item, ev in per_question]
+    scored_all = [(ex, chat.model.score(ex.evidence.found) if ex.evidence else []) for ex in examples if ex.decides]
     decided = [
-        (decision_features(s), verdict(item, _answer(chat, ev, s, "answered")) == "correct")
-        for item, ev, s in scored_all
-        if ev is not None
+        (decision_features(s), verdict(ex.item, _answer(chat, ex.evidence, s, "answered")) == "correct", ex.weight)
+        for ex, s in scored_all
+        if ex.evidence is not None
     ]
-    dx = np.array([f for f, _ in decided], dtype=np.float64)
-    dy = np.array([ok for _, ok in decided], dtype=np.float64)
-    decision_weights = fit_weights(dx, dy)
+    dx = np.array([f for f, _, _ in decided], dtype=np.float64)
+    dy = np.array([ok for _, ok, _ in decided], dtype=np.float64)
+    decision_weights = fit_weights(dx, dy, np.array([w for _, _, w in decided]))
 
+    # the verdict of each status does not depend on the thresholds (answered: only on ``extra``), so the
+    # utilities are computed once and the grid search is arithmetic
+    chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, 0.5))
+    confidence = np.array([chat.model.confidence(s) if ex.evidence and s else -1.0 for ex, s in scored_all])
+    weight = np.array([ex.weight for ex, _ in scored_all])
+
+    def utilities(status: str, extra: float = 0.5) -> np.ndarray:
+        chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, extra))
+        return np.array([UTILITY[verdict(ex.item, _answer(chat, ex.evidence, s, status))] for ex, s in scored_all])
+
+    refused, related = utilities("refused"), utilities("related")
+    answered = {extra: utilities("answered", extra) for extra in GRID_EXTRA}
     best: tuple[float, Thresholds] | None = None
     for answer, relevant, extra in product(GRID_ANSWER, GRID_RELEVANT, GRID_EXTRA):
         if relevant >= answer:
             continue
-        thresholds = Thresholds(float(answer), float(relevant), float(extra))
-        chat.model = AnswerModel(tuple(weights), tuple(decision_weights), thresholds)
-        utility = sum(UTILITY[verdict(item, _answer(chat, ev, scored))] for item, ev, scored in scored_all)
+        chosen = np.where(confidence >= answer, answered[extra], np.where(confidence >= relevant, related, refused))
+        utility = float(weight @ chosen)
         if best is None or utility > best[0] + 1e-9:
-            best = (utility, chat.model.thresholds)
+            best = (utility, Thresholds(float(answer), float(relevant), float(extra)))
     assert best is not None
     return {
         "features": list(FEATURES),
@@ -143,27 +195,58 @@ def fit(chat: ChatService, items: list[QAItem]) -> dict:
         "decision_weights": [round(float(w), 4) for w in decision_weights],
         "thresholds": {k: round(v, 3) for k, v in vars(best[1]).items()},
         "fitted_on": {
-            "questions": len(items),
-            "sentences": len(rows),
-            "positives": int(y.sum()),
+            "questions": len(examples),
+            "ranked_questions": len(groups),
+            "sentences": sum(len(y) for _, y, _ in groups),
+            "positives": int(sum(y.sum() for _, y, _ in groups)),
             "answered_right_if_forced": int(dy.sum()),
             "tune_utility": round(best[0], 2),
         },
     }
 
 
+def policy_examples(settings: Settings, paths: list[Path]) -> tuple[ChatService, list[Example]]:
+    service = SearchService(settings)
+    service.warm_up()
+    chat = chat_service(service)
+    items = select([item for path in paths for item in load_qa(path)], "tune")
+    return chat, [Example(item, question_evidence(chat, item)) for item in items]
+
+
+def cmrc_examples(path: Path, weight: float) -> list[Example]:
+    """CMRC tune questions, each asked with its paragraph (answerable) and without it (unanswerable)."""
+    docs, questions = load_cmrc(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        search = build_cmrc_search(docs, Path(tmp) / "index")
+        chat = chat_service(search)
+        examples = []
+        for q in tqdm(questions, desc="CMRC", unit="question"):
+            if q.split != "tune":
+                continue
+            search.retriever.excluded = None
+            examples.append(Example(q.item, question_evidence(chat, q.item), weight, CMRC_DECIDES))
+            search.retriever.excluded = q.paragraph
+            alone = q.without_own_paragraph()
+            examples.append(Example(alone, question_evidence(chat, alone), weight, CMRC_DECIDES))
+    return examples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-dir", type=Path, default=None)
     parser.add_argument("--qa", type=Path, nargs="*", default=list(DEFAULT_QA))
+    parser.add_argument("--cmrc", type=Path, default=SHARED_CMRC, help="CMRC 2018 trial set (skipped when absent)")
+    parser.add_argument("--cmrc-weight", type=float, default=CMRC_WEIGHT)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     args = parser.parse_args()
     settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
-    service = SearchService(settings)
-    service.warm_up()
-    chat = chat_service(service)
-    items = select([item for path in args.qa for item in load_qa(path)], "tune")
-    model = fit(chat, items)
+    chat, examples = policy_examples(settings, args.qa)
+    if args.cmrc.exists() and args.cmrc_weight > 0:
+        examples += cmrc_examples(args.cmrc, args.cmrc_weight)
+    else:
+        print(f"CMRC data not used ({args.cmrc} absent or weight 0)")
+    model = fit(chat, examples)
+    model["fitted_on"]["cmrc_weight"] = args.cmrc_weight if args.cmrc.exists() else 0.0
     args.out.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in model.items() if k != "features"}, ensure_ascii=False))
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.answering.analysis import QuestionAnalysis, analyse_question
-from app.answering.evidence import AnswerModel, Candidate, candidates
+from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, short_region, trim
 from app.answering.followup import standalone
 from app.answering.generators import load_generator
@@ -101,6 +101,7 @@ class ChatService:
         self.generator = generator
         self.model = model or AnswerModel.load()
         self._lexicon: tuple[str, Lexicon] | None = None
+        self._similarity: SentenceSimilarity | None = None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -159,7 +160,7 @@ class ChatService:
         if refusal is not None:
             return query, refusal
         hits = self.evidence_hits(query, places, region, retriever)
-        return Evidence(query, analysis, bool(places), hits, candidates(analysis, hits))
+        return Evidence(query, analysis, bool(places), hits, candidates(analysis, hits, self.similarity(retriever)))
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
         if not history:
@@ -177,6 +178,12 @@ class ChatService:
 
     def analyse(self, query: str, retriever: HybridRetriever) -> QuestionAnalysis:
         return analyse_question(query, retriever, self.lexicon(retriever))
+
+    def similarity(self, retriever: HybridRetriever) -> SentenceSimilarity:
+        """Sentence similarity under the retriever's encoder (kept while the encoder stays the same)."""
+        if self._similarity is None or self._similarity.encoder is not retriever.encoder:
+            self._similarity = SentenceSimilarity(retriever.encoder)
+        return self._similarity
 
     def lexicon(self, retriever: HybridRetriever) -> Lexicon:
         """The synonym lexicon cut to the current index's vocabulary (rebuilt when the index changes)."""

@@ -1,15 +1,15 @@
 """Step 3, evidence and decision: which sentence answers, and how sure we are.
 
-Every sentence of the retrieved passages is a candidate. A small logistic model
+Every sentence of the retrieved passages is a candidate. A linear ranking model
 (``answer_model.json``, fitted by ``python -m app.answering.calibrate`` on the
-tune half of the question sets) turns a dozen signals into the probability that
-the sentence holds the answer: concept coverage with synonyms, character-pair
-recall, the same in the sentence's neighbourhood and passage, retrieval rank and
-scores, whether it has the kind of answer asked for (a figure with the asked
+tune half of the question sets as a conditional logit: which of a question's
+sentences holds the answer) scores each from twenty signals: concept coverage
+with synonyms, character-pair recall, the same in the sentence's neighbourhood
+and passage, retrieval rank and scores, the encoder's similarity of question and
+sentence, whether it has the kind of answer asked for (a figure with the asked
 unit, a date, a list, a name), whether it merely restates the question, and
-whether its document is about the place the question names. Unanswerable
-questions are in the training data with every sentence negative, so the best
-sentence's probability also says whether the documents answer at all.
+whether its document is about the place the question names. A candidate's
+``probability`` is its share of the question's softmax.
 
 A second logistic model, over the question as a whole (the best and second
 probabilities, whether the best sentences have the answer type asked for, how
@@ -25,13 +25,15 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from app.answering.analysis import QuestionAnalysis, content_bigrams
+from app.answering.analysis import QuestionAnalysis, content_bigrams, split_ask
 from app.answering.safety import looks_like_instruction
+from index.protocols import Encoder
 from index.retrieve import Hit
 from ingest.chunk import split_sentences
 
@@ -56,12 +58,14 @@ FEATURES = (
     "place_match",
     "place_area",
     "place_other",
+    "similarity",
 )
 DECISION_FEATURES = (
     "bias",
     "best",
     "second",
-    "best_log_odds",
+    "best_score",
+    "best_similarity",
     "best_type_match",
     "best_type_miss",
     "type_match_in_top3",
@@ -70,6 +74,7 @@ DECISION_FEATURES = (
     "best_bigram_recall",
     "best_restates_question",
 )
+_SCORE_SCALE = 10.0
 _TYPED = ("number", "date", "time", "list", "name")
 _MIN_CHARS = 4
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -85,6 +90,7 @@ class Candidate:
     start: int
     end: int
     features: tuple[float, ...]
+    score: float = 0.0
     probability: float = 0.0
 
     @property
@@ -130,17 +136,49 @@ def _features(analysis: QuestionAnalysis, hit: Hit, rank: int, spans: list[tuple
     ]
 
 
-def candidates(analysis: QuestionAnalysis, hits: list[Hit]) -> list[Candidate]:
+class SentenceSimilarity:
+    """Cosine similarity of the question and each sentence under the index's encoder (USE by default).
+
+    Sentence vectors are kept in a bounded cache, so a passage seen before costs nothing; a new sentence costs
+    about a millisecond with USE on two cores."""
+
+    def __init__(self, encoder: Encoder, cache_size: int = 50_000) -> None:
+        self.encoder = encoder
+        self.cache_size = cache_size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __call__(self, question: str, sentences: list[str]) -> np.ndarray:
+        if not sentences:
+            return np.zeros(0)
+        missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
+        if missing:
+            for sentence, vector in zip(missing, self.encoder.encode_documents(missing), strict=True):
+                self._vectors[sentence] = vector
+            while len(self._vectors) > self.cache_size:
+                self._vectors.popitem(last=False)
+        for s in sentences:
+            self._vectors.move_to_end(s)
+        query = self.encoder.encode_queries([question])[0]
+        return np.array([self._vectors[s] for s in sentences]) @ query
+
+
+def candidates(
+    analysis: QuestionAnalysis, hits: list[Hit], similarity: SentenceSimilarity | None = None
+) -> list[Candidate]:
     """Every quotable sentence of ``hits`` with its signals (not yet scored)."""
-    found = []
+    spans_of = []
     for rank, hit in enumerate(hits):
         spans = split_sentences(hit.chunk.text)
         for i, (start, end) in enumerate(spans):
             sentence = hit.chunk.text[start:end]
-            if len(_CJK.findall(sentence)) < _MIN_CHARS or looks_like_instruction(sentence):
-                continue
-            found.append(Candidate(hit, rank, start, end, tuple(_features(analysis, hit, rank, spans, i))))
-    return found
+            if len(_CJK.findall(sentence)) >= _MIN_CHARS and not looks_like_instruction(sentence):
+                spans_of.append((rank, hit, spans, i))
+    texts = [hit.chunk.text[slice(*spans[i])] for _, hit, spans, i in spans_of]
+    similar = similarity(split_ask(analysis.question)[1], texts) if similarity else np.zeros(len(texts))
+    return [
+        Candidate(hit, rank, *spans[i], tuple([*_features(analysis, hit, rank, spans, i), float(sim)]))
+        for (rank, hit, spans, i), sim in zip(spans_of, similar, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -155,14 +193,14 @@ def decision_features(scored: list[Candidate]) -> list[float]:
     if not scored:
         return [1.0] + [0.0] * (len(DECISION_FEATURES) - 1)
     best = dict(zip(FEATURES, scored[0].features, strict=True))
-    p1 = min(max(scored[0].probability, 1e-6), 1 - 1e-6)
     p2 = scored[1].probability if len(scored) > 1 else 0.0
     top3 = any(dict(zip(FEATURES, c.features, strict=True))["type_match"] for c in scored[:3])
     return [
         1.0,
-        p1,
+        scored[0].probability,
         p2,
-        math.log(p1 / (1 - p1)) / 5,
+        scored[0].score / _SCORE_SCALE,
+        best["similarity"],
         best["type_match"],
         best["type_miss"],
         float(top3),
@@ -198,12 +236,14 @@ class AnswerModel:
         return float(_sigmoid(x @ np.array(self.decision_weights)))
 
     def score(self, found: list[Candidate]) -> list[Candidate]:
-        """``found`` with probabilities, most probable first."""
+        """``found`` with scores and their shares (softmax over the question's candidates), best first."""
         if not found:
             return []
-        x = np.array([c.features for c in found], dtype=np.float64)
-        p = _sigmoid(x @ np.array(self.weights))
+        z = np.array([c.features for c in found], dtype=np.float64) @ np.array(self.weights)
+        share = np.exp(z - z.max())
+        share /= share.sum()
         scored = [
-            Candidate(c.hit, c.rank, c.start, c.end, c.features, float(pi)) for c, pi in zip(found, p, strict=True)
+            Candidate(c.hit, c.rank, c.start, c.end, c.features, float(zi), float(pi))
+            for c, zi, pi in zip(found, z, share, strict=True)
         ]
-        return sorted(scored, key=lambda c: (-c.probability, c.rank, c.start))
+        return sorted(scored, key=lambda c: (-c.score, c.rank, c.start))

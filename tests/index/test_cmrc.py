@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.cmrc import load_cmrc, score
+from app.cmrc import load_cmrc
+from bench.cmrc import score
 from index.encoders import load_encoder
 from index.retrieve import HybridRetriever, RetrievalConfig
 from index.store import BuildSettings, IndexStore
