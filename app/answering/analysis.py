@@ -64,6 +64,7 @@ _QUESTION_WORDS = re.compile(
 )
 _LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
 _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
+_YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
 _STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
@@ -89,6 +90,11 @@ class QuestionAnalysis:
     answer_type: AnswerType
     unit: str | None = None
     bigrams: frozenset[str] = frozenset()
+    years: tuple[str, ...] = ()
+
+    def rarest(self) -> Concept:
+        """The concept that weighs most: the most specific thing asked about."""
+        return max(self.concepts, key=lambda c: c.weight)
 
     @property
     def asks_number(self) -> bool:
@@ -193,4 +199,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         answer_type=answer_type_of(ask),
         unit=unit.group(1) if unit else None,
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
+        years=tuple(dict.fromkeys(_YEAR.findall(ask))),
     )

@@ -59,6 +59,9 @@ FEATURES = (
     "place_area",
     "place_other",
     "similarity",
+    "year_found",
+    "year_missing",
+    "rarest_missing",
 )
 DECISION_FEATURES = (
     "bias",
@@ -73,6 +76,8 @@ DECISION_FEATURES = (
     "best_passage_coverage",
     "best_bigram_recall",
     "best_restates_question",
+    "best_year_missing",
+    "best_rarest_missing",
 )
 _SCORE_SCALE = 10.0
 _TYPED = ("number", "date", "time", "list", "name")
@@ -102,7 +107,9 @@ class Candidate:
         return self.hit.chunk.metadata.region
 
 
-def _features(analysis: QuestionAnalysis, hit: Hit, rank: int, spans: list[tuple[int, int]], i: int) -> list[float]:
+def _features(
+    analysis: QuestionAnalysis, hit: Hit, rank: int, spans: list[tuple[int, int]], i: int, similarity: float
+) -> list[float]:
     text = hit.chunk.text
     start, end = spans[i]
     sentence = text[start:end]
@@ -133,6 +140,10 @@ def _features(analysis: QuestionAnalysis, hit: Hit, rank: int, spans: list[tuple
         float(named and hit.region_tier == 2),
         float(named and hit.region_tier == 1),
         float(named and hit.region_tier == 0 and hit.chunk.metadata.region is not None),
+        similarity,
+        float(bool(analysis.years) and all(y in window for y in analysis.years)),
+        float(bool(analysis.years) and not all(y in window for y in analysis.years)),
+        float(bool(analysis.concepts) and not analysis.rarest().found_in(passage)),
     ]
 
 
@@ -176,7 +187,7 @@ def candidates(
     texts = [hit.chunk.text[slice(*spans[i])] for _, hit, spans, i in spans_of]
     similar = similarity(split_ask(analysis.question)[1], texts) if similarity else np.zeros(len(texts))
     return [
-        Candidate(hit, rank, *spans[i], tuple([*_features(analysis, hit, rank, spans, i), float(sim)]))
+        Candidate(hit, rank, *spans[i], tuple(_features(analysis, hit, rank, spans, i, float(sim))))
         for (rank, hit, spans, i), sim in zip(spans_of, similar, strict=True)
     ]
 
@@ -208,6 +219,8 @@ def decision_features(scored: list[Candidate]) -> list[float]:
         best["passage_coverage"],
         best["bigram_recall"],
         best["restates_question"],
+        best["year_missing"],
+        best["rarest_missing"],
     ]
 
 
