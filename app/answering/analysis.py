@@ -65,6 +65,9 @@ _QUESTION_WORDS = re.compile(
 _LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
 _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
 _YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)")
+_ASKS_SOURCE = re.compile(
+    r"哪[个份]?文件|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
+)
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
 _STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
@@ -91,6 +94,7 @@ class QuestionAnalysis:
     unit: str | None = None
     bigrams: frozenset[str] = frozenset()
     years: tuple[str, ...] = ()
+    asks_source: bool = False
 
     def rarest(self) -> Concept:
         """The concept that weighs most: the most specific thing asked about."""
@@ -200,4 +204,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         unit=unit.group(1) if unit else None,
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
+        asks_source=bool(_ASKS_SOURCE.search(ask)),
     )

@@ -54,11 +54,11 @@ UTILITY = {
     "correct": 1.0,
     "related_hit": 0.3,
     "related_miss": 0.0,
-    "wrong": -0.5,
+    "wrong": -1.0,
     "false_refusal": -1.0,
     "correct_refusal": 1.0,
     "hedged": 0.3,
-    "answered_unanswerable": -1.0,
+    "answered_unanswerable": -2.0,
 }
 L2 = 1.0
 CMRC_WEIGHT = 0.2  # ~500 CMRC tune questions asked twice against ~150 policy ones
@@ -66,6 +66,7 @@ CMRC_DECIDES = False
 GRID_ANSWER = tuple(np.round(np.arange(0.2, 0.86, 0.05), 2))
 GRID_RELEVANT = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15)
 GRID_EXTRA = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+GRID_REGION = (0.2, 0.3, 0.4, 0.5, 0.6, 1.01)  # 1.01: never answer per region
 _MIN_OVERLAP = 8
 
 
@@ -156,7 +157,7 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     weights = fit_ranker(groups)
 
     # the decision model: does quoting the best candidate answer the question?
-    chat.model = AnswerModel(tuple(weights), (0.0,) * len(DECISION_FEATURES), Thresholds(0.0, 0.0, 0.5))
+    chat.model = AnswerModel(tuple(weights), (0.0,) * len(DECISION_FEATURES), Thresholds(0.0, 0.0, 0.5, 0.0))
     scored_all = [(ex, chat.model.score(ex.evidence.found) if ex.evidence else []) for ex in examples if ex.decides]
     decided = [
         (decision_features(s), verdict(ex.item, _answer(chat, ex.evidence, s, "answered")) == "correct", ex.weight)
@@ -167,26 +168,31 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     dy = np.array([ok for _, ok, _ in decided], dtype=np.float64)
     decision_weights = fit_weights(dx, dy, np.array([w for _, _, w in decided]))
 
-    # the verdict of each status does not depend on the thresholds (answered: only on ``extra``), so the
-    # utilities are computed once and the grid search is arithmetic
-    chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, 0.5))
+    # a status's verdict depends on few thresholds (related: ``relevant``; answered: ``extra`` and ``region``),
+    # so the utilities are computed once per value and the grid search is arithmetic
+    chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, 0.5, 1.01))
     confidence = np.array([chat.model.confidence(s) if ex.evidence and s else -1.0 for ex, s in scored_all])
     weight = np.array([ex.weight for ex, _ in scored_all])
 
-    def utilities(status: str, extra: float = 0.5) -> np.ndarray:
-        chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, extra))
+    def utilities(status: str, extra: float = 0.5, region: float = 1.01, relevant: float = 0.0) -> np.ndarray:
+        chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, relevant, extra, region))
         return np.array([UTILITY[verdict(ex.item, _answer(chat, ex.evidence, s, status))] for ex, s in scored_all])
 
-    refused, related = utilities("refused"), utilities("related")
-    answered = {extra: utilities("answered", extra) for extra in GRID_EXTRA}
+    refused = utilities("refused")
+    related = {relevant: utilities("related", relevant=relevant) for relevant in GRID_RELEVANT}
+    answered = {(e, r): utilities("answered", e, r) for e, r in product(GRID_EXTRA, GRID_REGION)}
     best: tuple[float, Thresholds] | None = None
-    for answer, relevant, extra in product(GRID_ANSWER, GRID_RELEVANT, GRID_EXTRA):
+    for answer, relevant, extra, region in product(GRID_ANSWER, GRID_RELEVANT, GRID_EXTRA, GRID_REGION):
         if relevant >= answer:
             continue
-        chosen = np.where(confidence >= answer, answered[extra], np.where(confidence >= relevant, related, refused))
+        chosen = np.where(
+            confidence >= answer,
+            answered[(extra, region)],
+            np.where(confidence >= relevant, related[relevant], refused),
+        )
         utility = float(weight @ chosen)
         if best is None or utility > best[0] + 1e-9:
-            best = (utility, Thresholds(float(answer), float(relevant), float(extra)))
+            best = (utility, Thresholds(float(answer), float(relevant), float(extra), float(region)))
     assert best is not None
     return {
         "features": list(FEATURES),

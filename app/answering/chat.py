@@ -30,7 +30,7 @@ from typing import Protocol
 
 from app.answering.analysis import QuestionAnalysis, analyse_question
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
-from app.answering.extractive import Quote, choose, cite, lead, short_region, trim
+from app.answering.extractive import choose, cite, lead, short_region, trim
 from app.answering.followup import standalone
 from app.answering.generators import load_generator
 from app.answering.lexicon import Lexicon
@@ -206,31 +206,36 @@ class ChatService:
         return "related" if confidence >= self.model.thresholds.relevant else "refused"
 
     def compose(self, evidence: Evidence, scored: list[Candidate], status: Status) -> tuple[str, list]:
-        """Step 5: the answer text and its citations for a decided status (``answered`` or ``related``)."""
-        analysis = evidence.analysis
-        if status == "related":
-            shown = [trim(c, analysis) for c in _distinct(scored)[:_RELATED_QUOTES]]
-            hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
-            return cite([(hedge + RELATED_TAIL, []), *((lead(q.candidate.hit.chunk.metadata), [q]) for q in shown)])
-        if not evidence.names_place and (lines := self._per_region(analysis, scored)):
-            return cite([(PER_REGION_HINT, []), *lines, (PER_REGION_TAIL, [])])
-        chosen = choose(scored, analysis, self.model.thresholds.extra)
-        return cite([(lead(chosen[0].hit.chunk.metadata), [trim(c, analysis) for c in chosen])])
+        """Step 5: the answer text and its citations for a decided status (``answered`` or ``related``).
 
-    def _per_region(self, analysis: QuestionAnalysis, scored: list[Candidate]) -> list[tuple[str, list[Quote]]]:
-        """One labelled line per region when several regions each answer a question that names no place."""
+        A question that names no place is answered per region when regions other than the best one are
+        confident enough on their own (``thresholds.region``)."""
+        analysis = evidence.analysis
+        thresholds = self.model.thresholds
+        if status == "related":
+            hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
+            lines = [(lead(c.hit.chunk.metadata), [trim(c, analysis)]) for c in _distinct(scored)[:_RELATED_QUOTES]]
+            return cite([(hedge + RELATED_TAIL, []), *lines])
+        regions = [] if evidence.names_place else self._regions(scored)
+        others = [found for found, confidence in regions[1:] if confidence >= thresholds.region]
+        if others:
+            lines = [
+                (f"{short_region(found[0].region) or '未注明地区'}：", [trim(found[0], analysis)])
+                for found in [regions[0][0], *others]
+            ]
+            return cite([(PER_REGION_HINT, []), *lines, (PER_REGION_TAIL, [])])
+        chosen = choose(scored, analysis, thresholds.extra)
+        quotes = [trim(c, analysis) for c in chosen]
+        first = chosen[0].hit.chunk
+        where = first.section_path if analysis.asks_source else ""
+        return cite([(lead(first.metadata, where), quotes)])
+
+    def _regions(self, scored: list[Candidate]) -> list[tuple[list[Candidate], float]]:
+        """The candidates of each region (best region first) with that region's own confidence."""
         by_region: dict[str, list[Candidate]] = {}
         for c in scored:
             by_region.setdefault(c.region or "", []).append(c)
-        answering = [
-            r for r, found in by_region.items() if self.model.confidence(found) >= self.model.thresholds.answer
-        ]
-        if len(answering) < 2:
-            return []
-        return [
-            (f"{short_region(r) or '未注明地区'}：", [trim(by_region[r][0], analysis)])
-            for r in answering[: self.config.max_regions]
-        ]
+        return [(found, self.model.confidence(found)) for found in by_region.values()][: self.config.max_regions]
 
     def _llm_events(self, query: str, hits: list[Hit]) -> Iterator[ChatEvent]:
         """Stream verified LLM sentences; return the answer, or None to fall back to extractive."""

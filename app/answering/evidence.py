@@ -197,6 +197,7 @@ class Thresholds:
     answer: float
     relevant: float
     extra: float
+    region: float
 
 
 def decision_features(scored: list[Candidate]) -> list[float]:

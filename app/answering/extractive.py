@@ -99,8 +99,9 @@ def choose(scored: list[Candidate], analysis: QuestionAnalysis, extra_threshold:
     return sorted(chosen, key=lambda c: (c.rank, c.start))
 
 
-def lead(meta: DocumentMetadata) -> str:
-    """``玉泉区《title》（2022年7月）：`` with whatever of the three is known."""
+def lead(meta: DocumentMetadata, section: str = "") -> str:
+    """``玉泉区《title》（2022年7月）：`` with whatever of the three is known; with ``section`` (for a question
+    asking where something is said), ``…（2022年7月）「三、主要任务 > （四）…」：``."""
     region = short_region(meta.region)
     title = f"《{meta.title}》" if meta.title else ""
     date = ""
@@ -108,7 +109,7 @@ def lead(meta: DocumentMetadata) -> str:
         date = f"（{m.group(1)}年{int(m.group(2))}月）"
     place = region if region and region not in (meta.title or "") else ""
     text = f"{place}{title}{date}" or "据文件"
-    return f"{text}："
+    return f"{text}「{section}」：" if section else f"{text}："
 
 
 def cite(lines: list[tuple[str, list[Quote]]]) -> tuple[str, list[Citation]]:

@@ -1,11 +1,16 @@
 """Follow-up questions made standalone from the conversation so far.
 
 Only a question that depends on the previous turn inherits its topic: an
-elliptical one (那…呢, …呢 on its own, a bare place, stage or year, a pronoun
-such as 这个/它/其中 with little else). A self-contained question never does,
-whatever came before. Inheriting means: the previous user question, with the
-place, school stage or year the follow-up names put in place of the old ones,
-and the follow-up's own words put first (they say what is asked now).
+elliptical one (那…呢, …呢 on its own, a bare place, stage or year, few words) or
+one that points back (这是哪个文件说的, 他们还一起干啥). Inheriting means: the
+previous user question, with the place, school stage or year the follow-up
+names put in place of the old ones, and the follow-up's own words put first
+(they say what is asked now); a question pointing back also gets the start of
+the previous answer, which is what it points at.
+
+A self-contained question keeps its own topic; when it names no place but
+shares a word with the previous question, it keeps that question's place
+(每个月要巡检多少次 after 玉泉区的巡检点).
 
 With an LLM, the condense prompt (prompts/condense.md) rewrites the question
 instead, and this rule is the fallback.
@@ -22,11 +27,14 @@ from ingest.regions import Gazetteer
 
 _ELLIPSIS_START = re.compile(r"^(?:那么?|还有|另外|再问|如果是|换成|换到|要是|那如果)")
 _ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少|是多少)$")
-_PRONOUN = re.compile(r"这个|这些|这项|这是|那个|它|其中|他们|上面|刚才|前面|该")
+_PRONOUN = re.compile(r"这个|这些|这项|这种|这是|这里|那个|它|其中|他们|她们|上面|上述|刚才|前面")
+_CITATION = re.compile(r"\[\d+\]")
+_ANSWER_CHARS = 80
 _STAGES = ("幼儿园", "学前", "小学", "初中", "高中", "中职", "职高", "职业教育", "大学", "特殊教育", "义务教育")
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
 _PUNCT = re.compile(r"[\s？?。！!，,、~～]")
 _FEW_WORDS = 2
+_ASKS = re.compile(r"多少|几|什么|啥|哪|吗|怎么|如何|是否|有没有|能不能")
 
 
 def _bare(question: str) -> str:
@@ -42,7 +50,17 @@ def depends_on_history(question: str, gazetteer: Gazetteer, tokenizer: ChineseTo
     for stage in _STAGES:
         rest = rest.replace(stage, " ")
     words = [w for w in tokenizer.content_words(rest) if len(w) > 1]
-    return len(words) < _FEW_WORDS or bool(_PRONOUN.search(bare) and len(words) <= 3)
+    if refers_back(question):
+        return True
+    # few words of its own: elliptical ("具体怎么组织？"), unless it names what it asks about and asks it
+    # ("乌海市有几所高中？")
+    names_subject = rest != bare and _ASKS.search(rest)
+    return len(words) < _FEW_WORDS and not names_subject
+
+
+def refers_back(question: str) -> bool:
+    """Whether ``question`` points at what was said before (这是哪个文件说的, 他们还一起干啥)."""
+    return bool(_PRONOUN.search(_bare(question)))
 
 
 def _replace(previous: str, found: list[str], new: list[str]) -> str:
@@ -54,8 +72,10 @@ def _replace(previous: str, found: list[str], new: list[str]) -> str:
 def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:
     """``question`` completed from the previous user question when it depends on it; otherwise unchanged."""
     previous = [t.content for t in history if t.role == "user"]
-    if not previous or not depends_on_history(question, gazetteer, tokenizer):
+    if not previous:
         return question
+    if not depends_on_history(question, gazetteer, tokenizer):
+        return _same_place(question, previous[-1], gazetteer, tokenizer)
     last = previous[-1]
     core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", _bare(question)))
     for kind in (_YEAR.findall, lambda t: [s for s in _STAGES if s in t]):
@@ -70,4 +90,20 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
         last = _replace(last, old_names, new_places) if old_names else f"{new_places[0]}{last}"
         core = gazetteer.strip_places(core)
     core = core.strip()
-    return f"{core} {last}".strip() if core else last
+    completed = f"{core} {last}".strip() if core else last
+    answers = [t.content for t in history if t.role == "assistant"]
+    if refers_back(question) and answers:  # the referent is what was answered: 这是哪个文件说的
+        completed += " " + _CITATION.sub("", answers[-1])[:_ANSWER_CHARS]
+    return completed
+
+
+def _same_place(question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:
+    """A self-contained question that names no place but goes on about the previous topic (shares a word
+    with it: 巡检 after a question on 玉泉区's 巡检点) keeps the previous question's place."""
+    places = gazetteer.mentions(last)
+    if not places or gazetteer.components_in(question):
+        return question
+    previous_words = {w for w in tokenizer.content_words(gazetteer.strip_places(last)) if len(w) > 1}
+    if previous_words & {w for w in tokenizer.content_words(question) if len(w) > 1}:
+        return f"{places[0]}{question}"
+    return question

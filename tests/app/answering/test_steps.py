@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
-from app.answering.analysis import answer_type_of
+from app.answering.analysis import answer_type_of, split_ask
+from app.answering.calibrate import fit_ranker, fit_weights
 from app.answering.chat import ChatService, chat_service
-from app.answering.evidence import DECISION_FEATURES, FEATURES, MODEL_FILE, AnswerModel, Candidate, candidates
+from app.answering.evidence import (
+    DECISION_FEATURES,
+    FEATURES,
+    MODEL_FILE,
+    AnswerModel,
+    Candidate,
+    SentenceSimilarity,
+    candidates,
+)
 from app.answering.extractive import lead, trim
-from app.answering.followup import depends_on_history
+from app.answering.followup import depends_on_history, standalone
+from app.answering.models import Turn
 from app.answering.scope import unknown_places
 from app.service import SearchService
 from ingest.models import DocumentMetadata
@@ -119,3 +130,61 @@ class TestComposition:
         quote = trim(long_one, analysis, max_chars=60)
         assert quote.text in long_one.hit.chunk.text
         assert len(quote.text) <= 60 + 60
+
+
+class TestStoryAndFollowUpDetails:
+    def test_a_story_question_weighs_the_asked_sentence(self, chat: ChatService, service: SearchService) -> None:
+        context, ask = split_ask("我家在玉泉区，孩子今年小学毕业。公办初中学位缺多少？")
+        assert context == "我家在玉泉区，孩子今年小学毕业" and ask == "公办初中学位缺多少？"
+        analysis = chat.analyse("我家在玉泉区，孩子今年小学毕业。公办初中学位缺多少？", service.retriever)
+        weights = {c.forms[0]: c.weight for c in analysis.concepts}
+        assert weights["学位"] > weights["毕业"]
+        assert split_ask("玉泉区职高学生怎么跟企业对接？有哪些做法？")[0] == ""  # two asks, no story
+
+    def test_a_question_pointing_back_gets_the_previous_answer(self, service: SearchService) -> None:
+        r = service.retriever
+        history = [Turn("user", "包头义务教育阶段有没有阳光分班？"), Turn("assistant", "有，全面实施“阳光分班”。[1]")]
+        query = standalone("这是哪个工程讲的？", history, r.gazetteer, r.index.keyword_index.tokenizer)
+        assert "阳光分班" in query and "[1]" not in query
+
+    def test_a_self_contained_question_on_the_same_topic_keeps_the_place(self, service: SearchService) -> None:
+        r = service.retriever
+        tokenizer = r.index.keyword_index.tokenizer
+        history = [Turn("user", "玉泉区安全大数据平台要设多少个巡检点？"), Turn("assistant", "不少于2000个。")]
+        assert standalone("每个月要巡检多少次？", history, r.gazetteer, tokenizer) == "玉泉区每个月要巡检多少次？"
+        assert standalone("乌海市有几所高中？", history, r.gazetteer, tokenizer) == "乌海市有几所高中？"
+
+    def test_a_question_asking_where_it_is_said_gets_the_section(self) -> None:
+        meta = DocumentMetadata(title="规划")
+        assert lead(meta, "三、主要任务") == "《规划》「三、主要任务」："
+
+
+class TestSentenceSimilarity:
+    def test_sentences_are_encoded_once(self, service: SearchService) -> None:
+        similarity = SentenceSimilarity(service.retriever.encoder, cache_size=3)
+        sentences = ["公办小学只能提供3800个学位", "每天一小时校园体育", "教师缺编共计719名"]
+        first = similarity("小学学位有多少", sentences)
+        assert first.argmax() == 0 and len(similarity._vectors) == 3
+        assert similarity("小学学位有多少", sentences).tolist() == first.tolist()
+        similarity("别的问题", ["新的句子"])
+        assert len(similarity._vectors) == 3  # bounded: the oldest was dropped
+
+
+class TestFitting:
+    def test_the_ranker_learns_which_signal_marks_the_answer(self) -> None:
+        rng = np.random.default_rng(0)
+        groups = []
+        for _ in range(40):
+            x = np.column_stack([np.ones(6), rng.random(6), rng.random(6)])
+            y = np.zeros(6)
+            y[int(np.argmax(x[:, 1]))] = 1  # the answer is the sentence highest on signal 1; signal 2 is noise
+            groups.append((x, y, 1.0))
+        w = fit_ranker(groups)
+        assert w[1] > 2 * abs(w[2])
+
+    def test_weighted_logistic_regression_respects_weights(self) -> None:
+        x = np.column_stack([np.ones(4), [0.0, 0.0, 1.0, 1.0]])
+        y = np.array([0.0, 1.0, 1.0, 0.0])
+        heavy_positive = fit_weights(x, y, np.array([1.0, 1.0, 5.0, 1.0]))
+        heavy_negative = fit_weights(x, y, np.array([1.0, 1.0, 1.0, 5.0]))
+        assert heavy_positive[1] > 0 > heavy_negative[1]
