@@ -160,6 +160,15 @@ def test_refusal_is_shown_as_such(stack: dict, page: Page) -> None:
     expect(answer.locator(".cite")).to_have_count(0)
 
 
+def test_related_answer_is_marked_and_keeps_its_sources(stack: dict, page: Page) -> None:
+    open_widget(page, stack["allowed"] + "/index.html")
+    ask(page, "玉泉区小学几点上学？")
+    answer = last_answer(page)
+    expect(answer.locator(".badge.related")).to_have_text("文件未直接回答 · 以下是相关内容")
+    expect(answer).to_contain_text("文件中没有写明具体时间。最相关的内容：")
+    expect(answer.locator(".cite").first).to_be_visible()
+
+
 def test_xss_in_documents_and_questions_renders_inert(stack: dict, page: Page) -> None:
     open_widget(page, stack["allowed"] + "/index.html")
     ask(page, "乌海市课后托管服务收费标准是多少？")
