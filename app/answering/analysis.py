@@ -68,6 +68,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)")
 _ASKS_SOURCE = re.compile(
     r"哪[个份]?文件|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
+_ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
 _STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
@@ -77,6 +78,7 @@ _STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
 class Concept:
     forms: tuple[str, ...]
     weight: float
+    known: bool = True  # some form is an index term: the corpus uses the word
 
     def found_in(self, text: str) -> bool:
         return any(form in text for form in self.forms)
@@ -95,10 +97,13 @@ class QuestionAnalysis:
     bigrams: frozenset[str] = frozenset()
     years: tuple[str, ...] = ()
     asks_source: bool = False
+    asks_future: bool = False
 
-    def rarest(self) -> Concept:
-        """The concept that weighs most: the most specific thing asked about."""
-        return max(self.concepts, key=lambda c: c.weight)
+    def rarest(self) -> Concept | None:
+        """The most specific thing asked about that the corpus has a word for (the known concept that
+        weighs most); ``None`` when the corpus knows none of the question's words."""
+        known = [c for c in self.concepts if c.known]
+        return max(known, key=lambda c: c.weight) if known else None
 
     @property
     def asks_number(self) -> bool:
@@ -194,7 +199,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         weight = float(max(keyword.idf(list(forms)))) * share
         if len(forms[0]) == 1 and not forms[0].isdigit():
             weight *= _SINGLE_CHAR_WEIGHT
-        concepts.append(Concept(forms, weight))
+        concepts.append(Concept(forms, weight, any(keyword.has_term(f) for f in forms)))
     unit = _ASKED_UNIT.search(ask)
     return QuestionAnalysis(
         question=question,
@@ -205,4 +210,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=bool(_ASKS_SOURCE.search(ask)),
+        asks_future=bool(_ASKS_FUTURE.search(ask)),
     )

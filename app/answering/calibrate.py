@@ -11,9 +11,10 @@
 3. The decision model, a logistic regression over question-level signals
    (``evidence.decision_features``), is fitted on whether quoting the best
    candidate gives a correct answer; unanswerable questions are all negatives.
-4. The thresholds (``answer``, ``relevant``, ``extra``) are chosen by grid search
-   to maximise the utility (``UTILITY``) of the verdicts the scorer gives on the
-   tune half.
+4. The thresholds (``answer``, ``relevant``, ``extra``, ``region``) are chosen by
+   grid search on the tune half: the most correct answers among the settings that
+   keep unanswerable questions answered and answerable ones refused within the
+   product's limits (``MAX_UNANSWERABLE_ANSWERED``, ``MAX_FALSE_REFUSALS``).
 
 The held-out half is never read here; ``policyqa eval --split heldout`` reports it.
 """
@@ -50,16 +51,16 @@ from app.service import SearchService
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_QA = (ROOT / "data" / "eval" / "dev_v2.jsonl", ROOT / "data" / "eval" / "dev_v3.jsonl")
-UTILITY = {
-    "correct": 1.0,
-    "related_hit": 0.3,
-    "related_miss": 0.0,
-    "wrong": -1.0,
-    "false_refusal": -1.0,
-    "correct_refusal": 1.0,
-    "hedged": 0.3,
-    "answered_unanswerable": -2.0,
-}
+# written for training only (never reported): the old dev set, and questions written from the sample documents
+TRAIN_ONLY = (ROOT / "data" / "eval" / "dev_qa.jsonl", ROOT / "data" / "eval" / "train_extra.jsonl")
+# Threshold choice: the targets of the product, on the tune half. Among the grid points that answer at
+# most 10 % of unanswerable questions and refuse at most 3 % of answerable ones, the one with the most
+# correct answers (a related answer that quotes the answer, and a refusal of what the documents do not
+# answer, count a little).
+MAX_UNANSWERABLE_ANSWERED = 0.10
+MAX_FALSE_REFUSALS = 0.03
+RELATED_CREDIT = 0.3
+REFUSAL_CREDIT = 0.1  # refusing (rather than hedging) what the documents do not cover
 L2 = 1.0
 CMRC_WEIGHT = 0.2  # ~500 CMRC tune questions asked twice against ~150 policy ones
 CMRC_DECIDES = False
@@ -168,31 +169,47 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     dy = np.array([ok for _, ok, _ in decided], dtype=np.float64)
     decision_weights = fit_weights(dx, dy, np.array([w for _, _, w in decided]))
 
-    # a status's verdict depends on few thresholds (related: ``relevant``; answered: ``extra`` and ``region``),
-    # so the utilities are computed once per value and the grid search is arithmetic
+    # a status's verdict depends on few thresholds (answered: ``extra`` and ``region``), so verdicts are
+    # computed once per value and the grid search is array arithmetic
     chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, 0.5, 1.01))
     confidence = np.array([chat.model.confidence(s) if ex.evidence and s else -1.0 for ex, s in scored_all])
     weight = np.array([ex.weight for ex, _ in scored_all])
+    answerable = np.array([ex.item.answerable for ex, _ in scored_all])
 
-    def utilities(status: str, extra: float = 0.5, region: float = 1.01, relevant: float = 0.0) -> np.ndarray:
-        chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, relevant, extra, region))
-        return np.array([UTILITY[verdict(ex.item, _answer(chat, ex.evidence, s, status))] for ex, s in scored_all])
+    def verdicts(status: str, extra: float = 0.5, region: float = 1.01) -> np.ndarray:
+        chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, extra, region))
+        return np.array([verdict(ex.item, _answer(chat, ex.evidence, s, status)) for ex, s in scored_all])
 
-    refused = utilities("refused")
-    related = {relevant: utilities("related", relevant=relevant) for relevant in GRID_RELEVANT}
-    answered = {(e, r): utilities("answered", e, r) for e, r in product(GRID_EXTRA, GRID_REGION)}
-    best: tuple[float, Thresholds] | None = None
+    refused, related = verdicts("refused"), verdicts("related")
+    answered = {(e, r): verdicts("answered", e, r) for e, r in product(GRID_EXTRA, GRID_REGION)}
+
+    def share(chosen: np.ndarray, kind: str, among: np.ndarray) -> float:
+        return float(weight[among] @ (chosen[among] == kind)) / max(float(weight[among].sum()), 1e-9)
+
+    best: tuple[tuple[bool, float], Thresholds, dict] | None = None
     for answer, relevant, extra, region in product(GRID_ANSWER, GRID_RELEVANT, GRID_EXTRA, GRID_REGION):
         if relevant >= answer:
             continue
         chosen = np.where(
             confidence >= answer,
             answered[(extra, region)],
-            np.where(confidence >= relevant, related[relevant], refused),
+            np.where(confidence >= relevant, related, refused),
         )
-        utility = float(weight @ chosen)
-        if best is None or utility > best[0] + 1e-9:
-            best = (utility, Thresholds(float(answer), float(relevant), float(extra), float(region)))
+        metrics = {
+            "answer_acc": share(chosen, "correct", answerable),
+            "related_hit": share(chosen, "related_hit", answerable),
+            "false_refusals": share(chosen, "false_refusal", answerable),
+            "unanswerable_answered": share(chosen, "answered_unanswerable", ~answerable),
+            "refused": share(chosen, "correct_refusal", ~answerable),
+        }
+        feasible = (
+            metrics["unanswerable_answered"] <= MAX_UNANSWERABLE_ANSWERED
+            and metrics["false_refusals"] <= MAX_FALSE_REFUSALS
+        )
+        score = metrics["answer_acc"] + RELATED_CREDIT * metrics["related_hit"] + REFUSAL_CREDIT * metrics["refused"]
+        key = (feasible, score)
+        if best is None or key > best[0]:
+            best = (key, Thresholds(float(answer), float(relevant), float(extra), float(region)), metrics)
     assert best is not None
     return {
         "features": list(FEATURES),
@@ -206,16 +223,19 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
             "sentences": sum(len(y) for _, y, _ in groups),
             "positives": int(sum(y.sum() for _, y, _ in groups)),
             "answered_right_if_forced": int(dy.sum()),
-            "tune_utility": round(best[0], 2),
+            "feasible": best[0][0],
+            **{f"tune_{k}": round(v, 3) for k, v in best[2].items()},
         },
     }
 
 
-def policy_examples(settings: Settings, paths: list[Path]) -> tuple[ChatService, list[Example]]:
+def policy_examples(settings: Settings, halved: list[Path], whole: list[Path]) -> tuple[ChatService, list[Example]]:
+    """The tune half of the ``halved`` question sets, and all of the ``whole`` ones (training-only sets)."""
     service = SearchService(settings)
     service.warm_up()
     chat = chat_service(service)
-    items = select([item for path in paths for item in load_qa(path)], "tune")
+    items = select([item for path in halved for item in load_qa(path)], "tune")
+    items += [item for path in whole if path.exists() for item in load_qa(path)]
     return chat, [Example(item, question_evidence(chat, item)) for item in items]
 
 
@@ -240,13 +260,14 @@ def cmrc_examples(path: Path, weight: float) -> list[Example]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-dir", type=Path, default=None)
-    parser.add_argument("--qa", type=Path, nargs="*", default=list(DEFAULT_QA))
+    parser.add_argument("--qa", type=Path, nargs="*", default=list(DEFAULT_QA), help="halved: tune half used")
+    parser.add_argument("--train", type=Path, nargs="*", default=list(TRAIN_ONLY), help="used whole when present")
     parser.add_argument("--cmrc", type=Path, default=SHARED_CMRC, help="CMRC 2018 trial set (skipped when absent)")
     parser.add_argument("--cmrc-weight", type=float, default=CMRC_WEIGHT)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     args = parser.parse_args()
     settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
-    chat, examples = policy_examples(settings, args.qa)
+    chat, examples = policy_examples(settings, args.qa, args.train)
     if args.cmrc.exists() and args.cmrc_weight > 0:
         examples += cmrc_examples(args.cmrc, args.cmrc_weight)
     else:

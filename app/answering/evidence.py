@@ -62,6 +62,7 @@ FEATURES = (
     "year_found",
     "year_missing",
     "rarest_missing",
+    "asks_future",  # the same for every sentence of a question: a signal for the decision model only
 )
 DECISION_FEATURES = (
     "bias",
@@ -78,6 +79,7 @@ DECISION_FEATURES = (
     "best_restates_question",
     "best_year_missing",
     "best_rarest_missing",
+    "asks_future",
 )
 _SCORE_SCALE = 10.0
 _TYPED = ("number", "date", "time", "list", "name")
@@ -120,6 +122,7 @@ def _features(
     typed = analysis.answer_type in _TYPED
     match = typed and analysis.type_match(sentence)
     named = bool(analysis.places)
+    rarest = analysis.rarest()
     return [
         1.0,
         analysis.coverage(sentence),
@@ -143,7 +146,8 @@ def _features(
         similarity,
         float(bool(analysis.years) and all(y in window for y in analysis.years)),
         float(bool(analysis.years) and not all(y in window for y in analysis.years)),
-        float(bool(analysis.concepts) and not analysis.rarest().found_in(passage)),
+        float(rarest is not None and not rarest.found_in(passage)),
+        float(analysis.asks_future),
     ]
 
 
@@ -222,6 +226,7 @@ def decision_features(scored: list[Candidate]) -> list[float]:
         best["restates_question"],
         best["year_missing"],
         best["rarest_missing"],
+        best["asks_future"],
     ]
 
 
