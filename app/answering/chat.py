@@ -48,14 +48,16 @@ NOT_FOUND = (
     "现有政策文件中没有找到与这个问题相关的内容（目前收录的是{covered}的教育政策文件）。"
     "可以换个说法，或写明地区后再问。"
 )
+# Said when the documents discuss the question but the answer is not clearly there. Worded so that it is
+# true both when the documents do not say it and when the answer is in the quotes but we are not sure.
 HEDGES = {
-    "number": "文件中没有写明您问的这个具体数字。",
-    "date": "文件中没有写明具体时间。",
-    "time": "文件中没有写明具体时间。",
-    "list": "文件中没有完整列出您问的内容。",
-    "other": "文件中没有直接写明这一点。",
+    "number": "没有在文件中找到这个数字的明确说法。",
+    "date": "没有在文件中找到明确的时间。",
+    "time": "没有在文件中找到明确的时间。",
+    "list": "没有在文件中找到完整的列举。",
+    "other": "没有在文件中找到对这个问题的明确回答。",
 }
-RELATED_TAIL = "最相关的内容："
+RELATED_TAIL = "最相关的内容如下，请对照原文核实："
 PER_REGION_HINT = "各地区的情况不同："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
