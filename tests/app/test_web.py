@@ -89,6 +89,30 @@ def test_retention_deletes_old_conversations(tmp_path: Path) -> None:
     assert [r.id for r in log.since()] == [new]
 
 
+def test_a_log_from_before_three_states_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    from app.answering.models import Answer
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:  # the schema as it was, with one refused conversation in it
+        db.execute(
+            "CREATE TABLE conversations (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, "
+            "question TEXT NOT NULL, answer TEXT NOT NULL, citations TEXT NOT NULL, refused INTEGER NOT NULL, "
+            "refusal_reason TEXT, answerer TEXT NOT NULL, latency_ms REAL NOT NULL, helpful INTEGER)"
+        )
+        db.execute(
+            "INSERT INTO conversations (created_at, question, answer, citations, refused, answerer, latency_ms) "
+            "VALUES ('2999-01-01T00:00:00+00:00', '上海呢', '没有', '[]', 1, 'extractive', 3.0)"
+        )
+    log = ConversationLog(path)
+    log.record("几点上学", Answer("没有在文件中找到明确的时间。", status="related"), 4.0)
+    assert [(r.question, r.status, r.refused) for r in log.since()] == [
+        ("几点上学", "related", False),
+        ("上海呢", "refused", True),
+    ]
+
+
 def test_cors_allows_only_listed_origins(client: TestClient) -> None:
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
     allowed = client.options("/api/chat", headers={"Origin": ALLOWED, **preflight})
