@@ -216,7 +216,13 @@ class ChatService:
         thresholds = self.model.thresholds
         if status == "related":
             hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
-            lines = [(lead(c.hit.chunk.metadata), [trim(c, analysis)]) for c in _distinct(scored)[:_RELATED_QUOTES]]
+            by_document: dict[str, list[Candidate]] = {}
+            for c in _distinct(scored)[:_RELATED_QUOTES]:
+                by_document.setdefault(c.hit.chunk.doc_id, []).append(c)
+            lines = [
+                (lead(found[0].hit.chunk.metadata), [trim(c, analysis) for c in sorted(found, key=_in_order)])
+                for found in by_document.values()
+            ]
             return cite([(hedge + RELATED_TAIL, []), *lines])
         regions = [] if evidence.names_place else self._regions(scored)
         others = [found for found, confidence in regions[1:] if confidence >= thresholds.region]
@@ -255,6 +261,10 @@ class ChatService:
             log.info("no LLM sentence survived verification; answering extractively")
             return None
         return Answer(verified.text, verified.citations(), answerer="llm")
+
+
+def _in_order(c: Candidate) -> tuple[int, int]:
+    return c.rank, c.start
 
 
 def _distinct(scored: list[Candidate]) -> list[Candidate]:

@@ -43,7 +43,7 @@
     ".bot{background:#fff;border:1px solid #e3e5e8}" +
     ".waiting{color:#646a73}.waiting::after{content:'';display:inline-block;width:10px;height:10px;margin-left:6px;border:2px solid #aab;border-top-color:transparent;border-radius:50%;animation:spin .8s linear infinite}" +
     "@keyframes spin{to{transform:rotate(360deg)}}" +
-    ".badge{display:inline-block;margin-bottom:4px;padding:1px 8px;border-radius:10px;background:#fff4e5;color:#8a4b00;font-size:12px}" +
+    ".badge{display:table;margin-bottom:4px;padding:1px 8px;border-radius:10px;background:#fff4e5;color:#8a4b00;font-size:12px}" +
     ".badge.related{background:#e8f1fb;color:#1d4f8a}" +
     ".error{background:#fdecec;border-color:#f5c2c2;color:#8f1d1d}" +
     ".cite{border:0;background:#e8f0fd;color:#1a4fa0;border-radius:4px;padding:0 3px;margin:0 1px;font:inherit;font-size:13px;cursor:pointer}" +
