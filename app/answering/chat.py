@@ -216,8 +216,16 @@ class ChatService:
         thresholds = self.model.thresholds
         if status == "related":
             hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
+            shown = _distinct(scored)[:_RELATED_QUOTES]
+            if not evidence.names_place:  # and the closest sentence of another region that is about it
+                regions = {c.region for c in shown}
+                shown += [
+                    found[0]
+                    for found, confidence in self._regions(scored)
+                    if found[0].region not in regions and confidence >= thresholds.relevant
+                ][: _RELATED_QUOTES + 1 - len(shown)]
             by_document: dict[str, list[Candidate]] = {}
-            for c in _distinct(scored)[:_RELATED_QUOTES]:
+            for c in shown:
                 by_document.setdefault(c.hit.chunk.doc_id, []).append(c)
             lines = [
                 (lead(found[0].hit.chunk.metadata), [trim(c, analysis) for c in sorted(found, key=_in_order)])
