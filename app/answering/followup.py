@@ -77,7 +77,7 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
     if not depends_on_history(question, gazetteer, tokenizer):
         return _same_place(question, previous[-1], gazetteer, tokenizer)
     last = previous[-1]
-    core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", _bare(question)))
+    core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", _bare(question))).replace("呢", " ")
     for kind in (_YEAR.findall, lambda t: [s for s in _STAGES if s in t]):
         new, old = kind(core), kind(last)
         if new and old:
