@@ -40,7 +40,9 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("yesno", re.compile(r"吗|是否|有没有|能不能|要不要|可不可以|会不会|是不是|没有[？?]?$|没[？?]?$|不[？?]?$")),
     ("name", re.compile(r"哪个|哪所|哪家|哪一|谁|什么|啥|叫")),
 )
-_ASKED_UNIT = re.compile(r"(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍)")
+_ASKED_UNIT = re.compile(
+    r"(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|周)"
+)
 _SAME_UNIT = {
     "人": "人|名",
     "名": "人|名",
@@ -68,6 +70,8 @@ _YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)")
 _ASKS_SOURCE = re.compile(
     r"哪[个份]?文件|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
+_FIRST_PERSON = re.compile(r"我|俺|咱家")
+_YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
 _ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
@@ -98,6 +102,7 @@ class QuestionAnalysis:
     years: tuple[str, ...] = ()
     asks_source: bool = False
     asks_future: bool = False
+    first_person: bool = False  # the ask is about the asker's own case (我家孩子…), which documents rarely decide
 
     def rarest(self) -> Concept | None:
         """The most specific thing asked about that the corpus has a word for (the known concept that
@@ -108,6 +113,26 @@ class QuestionAnalysis:
     @property
     def asks_number(self) -> bool:
         return self.answer_type in ("number", "date", "time")
+
+    def unknown_share(self) -> float:
+        """Weighted share of the question's concepts the corpus has no word for (not even a synonym)."""
+        total = sum(c.weight for c in self.concepts)
+        return sum(c.weight for c in self.concepts if not c.known) / total if total else 0.0
+
+    def missing_most(self, text: str) -> float:
+        """The weight of the most specific known concept absent from ``text``, relative to the heaviest
+        concept: 1.0 when the most specific thing asked about is missing, 0.0 when every known one is there."""
+        heaviest = max((c.weight for c in self.concepts), default=0.0)
+        missing = [c.weight for c in self.concepts if c.known and not c.found_in(text)]
+        return max(missing) / heaviest if missing and heaviest else 0.0
+
+    def new_figure(self, text: str) -> bool:
+        """Whether ``text`` states a figure that is not a year and not already in the question."""
+        asked = set(re.findall(r"\d+", self.question))
+        text = _YEAR_NUMBER.sub(" ", text)
+        return any(n not in asked for n in re.findall(r"\d+(?:\.\d+)?", text)) or bool(
+            re.search(_CHINESE_NUMBER + r"\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]", text)
+        )
 
     def coverage(self, text: str) -> float:
         """Weighted share of the question's concepts found in ``text`` (0 to 1), synonyms included."""
@@ -211,4 +236,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=bool(_ASKS_SOURCE.search(ask)),
         asks_future=bool(_ASKS_FUTURE.search(ask)),
+        first_person=bool(_FIRST_PERSON.search(ask)),
     )

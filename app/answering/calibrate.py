@@ -33,7 +33,7 @@ import numpy as np
 from scipy.optimize import minimize
 from tqdm import tqdm
 
-from app.answering.chat import ChatService, Evidence, chat_service
+from app.answering.chat import ChatConfig, ChatService, Evidence, SearchSource
 from app.answering.evidence import (
     DECISION_FEATURES,
     FEATURES,
@@ -84,6 +84,11 @@ def holds_answer(item: QAItem, candidate: Candidate) -> bool:
         if match.size >= min(_MIN_OVERLAP, len(evidence)):
             return True
     return False
+
+
+def extractive_chat(search: SearchSource) -> ChatService:
+    """The extractive pipeline with an unfitted model (so fitting works whatever the stored model is)."""
+    return ChatService(search, ChatConfig(context_passages=search.settings.context_passages), None, AnswerModel.blank())
 
 
 def question_evidence(chat: ChatService, item: QAItem) -> Evidence | None:
@@ -233,7 +238,7 @@ def policy_examples(settings: Settings, halved: list[Path], whole: list[Path]) -
     """The tune half of the ``halved`` question sets, and all of the ``whole`` ones (training-only sets)."""
     service = SearchService(settings)
     service.warm_up()
-    chat = chat_service(service)
+    chat = extractive_chat(service)
     items = select([item for path in halved for item in load_qa(path)], "tune")
     items += [item for path in whole if path.exists() for item in load_qa(path)]
     return chat, [Example(item, question_evidence(chat, item)) for item in items]
@@ -244,7 +249,7 @@ def cmrc_examples(path: Path, weight: float) -> list[Example]:
     docs, questions = load_cmrc(path)
     with tempfile.TemporaryDirectory() as tmp:
         search = build_cmrc_search(docs, Path(tmp) / "index")
-        chat = chat_service(search)
+        chat = extractive_chat(search)
         examples = []
         for q in tqdm(questions, desc="CMRC", unit="question"):
             if q.split != "tune":

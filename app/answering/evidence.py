@@ -62,7 +62,12 @@ FEATURES = (
     "year_found",
     "year_missing",
     "rarest_missing",
-    "asks_future",  # the same for every sentence of a question: a signal for the decision model only
+    "missing_most",
+    "new_figure",
+    # the same for every sentence of a question: signals for the decision model only
+    "asks_future",
+    "unknown_share",
+    "first_person",
 )
 DECISION_FEATURES = (
     "bias",
@@ -79,7 +84,11 @@ DECISION_FEATURES = (
     "best_restates_question",
     "best_year_missing",
     "best_rarest_missing",
+    "best_missing_most",
+    "best_new_figure",
     "asks_future",
+    "unknown_share",
+    "first_person",
 )
 _SCORE_SCALE = 10.0
 _TYPED = ("number", "date", "time", "list", "name")
@@ -147,7 +156,11 @@ def _features(
         float(bool(analysis.years) and all(y in window for y in analysis.years)),
         float(bool(analysis.years) and not all(y in window for y in analysis.years)),
         float(rarest is not None and not rarest.found_in(passage)),
+        analysis.missing_most(window),
+        float(analysis.asks_number and analysis.new_figure(sentence)),
         float(analysis.asks_future),
+        analysis.unknown_share(),
+        float(analysis.first_person),
     ]
 
 
@@ -226,7 +239,11 @@ def decision_features(scored: list[Candidate]) -> list[float]:
         best["restates_question"],
         best["year_missing"],
         best["rarest_missing"],
+        best["missing_most"],
+        best["new_figure"],
         best["asks_future"],
+        best["unknown_share"],
+        best["first_person"],
     ]
 
 
@@ -248,6 +265,11 @@ class AnswerModel:
         if tuple(data["features"]) != FEATURES or tuple(data["decision_features"]) != DECISION_FEATURES:
             raise ValueError(f"{path} was fitted for other features; refit with: python -m app.answering.calibrate")
         return cls(tuple(data["weights"]), tuple(data["decision_weights"]), Thresholds(**data["thresholds"]))
+
+    @classmethod
+    def blank(cls) -> AnswerModel:
+        """An unfitted model (all weights zero), to start fitting from."""
+        return cls((0.0,) * len(FEATURES), (0.0,) * len(DECISION_FEATURES), Thresholds(0.0, 0.0, 0.5, 1.01))
 
     def confidence(self, scored: list[Candidate]) -> float:
         """Probability that quoting the best candidate answers the question."""

@@ -66,6 +66,28 @@ class TestQuestionAnalysis:
         assert analysis.states_quantity("覆盖率达到90%以上")
         assert not analysis.states_quantity("覆盖率进一步提高")
 
+    def test_a_year_or_a_number_from_the_question_is_not_the_figure_asked_for(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        analysis = chat.analyse("康巴什区2014年验收时校际差异系数是多少？", service.retriever)
+        assert not analysis.new_figure("2014年在自治区率先通过国家义务教育均衡县验收")
+        assert analysis.new_figure("2014年校际差异系数为0.35")
+        assert chat.analyse("新建学校一共多少套公寓？", service.retriever).unit == "套"
+
+    def test_the_most_specific_missing_word_is_measured(self, chat: ChatService, service: SearchService) -> None:
+        analysis = chat.analyse("玉泉区十四五期间教育总投资是多少亿元？", service.retriever)
+        assert analysis.missing_most("十四五期间教育总投资18亿元") == 0.0
+        assert analysis.missing_most("十三五期间,全区教育累计投资17.4亿元") > 0.0
+
+    def test_words_the_corpus_never_uses_and_the_askers_own_case(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        phone = chat.analyse("乌海市教育局的咨询电话是多少？", service.retriever)
+        assert phone.unknown_share() > 0
+        assert chat.analyse("乌海市教育局推动教育高质量发展了吗", service.retriever).unknown_share() == 0
+        assert chat.analyse("我家孩子小升初会派到哪所初中？", service.retriever).first_person
+        assert not chat.analyse("玉泉区小升初怎么派位？", service.retriever).first_person
+
     def test_typos_still_share_character_pairs(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("娃娃每天有体育锻练一小时吗", service.retriever)
         assert analysis.bigram_recall("推行“每天一小时”校园体育") > 0.3
