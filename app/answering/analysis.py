@@ -103,6 +103,7 @@ class QuestionAnalysis:
     asks_source: bool = False
     asks_future: bool = False
     first_person: bool = False  # the ask is about the asker's own case (我家孩子…), which documents rarely decide
+    focus: tuple[Concept, ...] = ()  # the words next to the question word: what exactly is asked (电话 in 电话是多少)
 
     def rarest(self) -> Concept | None:
         """The most specific thing asked about that the corpus has a word for (the known concept that
@@ -125,6 +126,10 @@ class QuestionAnalysis:
         heaviest = max((c.weight for c in self.concepts), default=0.0)
         missing = [c.weight for c in self.concepts if c.known and not c.found_in(text)]
         return max(missing) / heaviest if missing and heaviest else 0.0
+
+    def focus_missing(self, text: str) -> bool:
+        """Whether a word next to the question word (电话是多少, 什么时候完工) is absent from ``text``."""
+        return any(not c.found_in(text) for c in self.focus)
 
     def new_figure(self, text: str) -> bool:
         """Whether ``text`` states a figure that is not a year and not already in the question."""
@@ -214,6 +219,26 @@ def _concept_groups(text: str, retriever: HybridRetriever, lexicon: Lexicon) -> 
     return groups
 
 
+_FOCUS_QUESTION_WORDS = re.compile(
+    r"多少|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一天年]?|为什么|为啥|怎么|如何|怎样|咋|谁"
+)
+_FOCUS_REACH = 1  # characters between a question word and the word it asks about
+
+
+def focus_concepts(ask: str, concepts: list[Concept]) -> tuple[Concept, ...]:
+    """The concepts written right before or after a question word of ``ask`` (at most a 是/的/要 between)."""
+    spans = [m.span() for m in _FOCUS_QUESTION_WORDS.finditer(ask)]
+    focus = []
+    for concept in concepts:
+        at = ask.find(concept.forms[0])
+        if at < 0:
+            continue
+        end = at + len(concept.forms[0])
+        if any(0 <= start - end <= _FOCUS_REACH or 0 <= at - stop <= _FOCUS_REACH for start, stop in spans):
+            focus.append(concept)
+    return tuple(focus)
+
+
 def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon) -> QuestionAnalysis:
     keyword = retriever.index.keyword_index
     context, ask = split_ask(question)
@@ -237,4 +262,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         asks_source=bool(_ASKS_SOURCE.search(ask)),
         asks_future=bool(_ASKS_FUTURE.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),
+        focus=focus_concepts(ask, concepts),
     )

@@ -79,6 +79,14 @@ class TestQuestionAnalysis:
         assert analysis.missing_most("十四五期间教育总投资18亿元") == 0.0
         assert analysis.missing_most("十三五期间,全区教育累计投资17.4亿元") > 0.0
 
+    def test_the_word_next_to_the_question_word_is_what_must_be_found(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        analysis = chat.analyse("昆区特教学校翻建什么时候完工？", service.retriever)
+        assert "完工" in [c.forms[0] for c in analysis.focus]
+        assert analysis.focus_missing("推动特殊教育适宜融合质量提升,翻建特教学校")
+        assert not chat.analyse("玉泉区缺编多少老师？", service.retriever).focus_missing("缺编教师719名")
+
     def test_words_the_corpus_never_uses_and_the_askers_own_case(
         self, chat: ChatService, service: SearchService
     ) -> None:
