@@ -73,6 +73,11 @@ class IndexJob:
                 "finished_at": time.time(),
                 "seconds": round(time.time() - started, 1),
                 "skipped": [str(e) for e in outcome.corpus.errors],
+                "cleaning": [
+                    {"file": d.path, "kept": d.kept_chars, "removed": d.removed_chars}
+                    for d in outcome.corpus.documents
+                    if d.removed_chars
+                ],
                 "build": asdict(report) if report else None,
             }
         except Exception as exc:  # reported in /api/admin/index; the previous index keeps serving

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.admin_api import IndexJob
 from app.admin_api import router as admin_router
@@ -20,12 +20,13 @@ from app.chat_api import router as chat_router
 from app.config import Settings
 from app.conversations import ConversationLog
 from app.errors import InvalidRequest, install_error_handlers
-from app.limits import BodySizeLimit, RateLimiter, rate_limit
+from app.limits import BodySizeLimit, RateLimiter, SecurityHeaders, rate_limit
 from app.service import SearchService
 from app.web import pages
 from app.web import router as feedback_router
 from index.errors import IndexError_
 from index.retrieve import Hit, SearchFilters
+from ingest.metadata import iso_date
 
 log = logging.getLogger(__name__)
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -36,6 +37,7 @@ class SearchResult(BaseModel):
     doc_id: str
     title: str | None
     region: str | None
+    region_source: str | None  # manifest | file | title | publisher | issuer | body; null when unknown
     date: str | None
     section: str
     score: float
@@ -53,6 +55,7 @@ class SearchResult(BaseModel):
             doc_id=c.doc_id,
             title=m.title,
             region=m.region,
+            region_source=m.region_source,
             date=m.date,
             section=c.section_path,
             score=hit.score,
@@ -76,6 +79,7 @@ class Health(BaseModel):
     passages: int | None = None
     encoder: str | None = None
     detail: str | None = None
+    conversation_log: str = Field("ok", description="ok, or the problem (answers are still sent, not logged).")
 
 
 def get_service(request: Request) -> SearchService:
@@ -88,18 +92,22 @@ RateLimit = Depends(rate_limit)
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-def health(service: ServiceDep) -> Health | JSONResponse:
-    """200 when an index is loaded and searchable, 503 (with the reason) otherwise."""
+def health(service: ServiceDep, request: Request) -> Health | JSONResponse:
+    """200 when an index is loaded and searchable, 503 (with the reason) otherwise. A conversation log that
+    cannot be written is reported but is not unhealthy: answers are still sent."""
+    log_state = request.app.state.log.error or "ok"
     try:
         index = service.retriever.index
     except IndexError_ as exc:
-        return JSONResponse(status_code=503, content=Health(status="unavailable", detail=str(exc)).model_dump())
+        content = Health(status="unavailable", detail=str(exc), conversation_log=log_state).model_dump()
+        return JSONResponse(status_code=503, content=content)
     return Health(
         status="ok",
         build=index.build_id,
         documents=len(index.doc_ids),
         passages=len(index.chunks),
         encoder=index.encoder_id,
+        conversation_log=log_state,
     )
 
 
@@ -122,6 +130,9 @@ def search(
         raise InvalidRequest("q", f"问题太长（最多 {settings.max_question_chars} 个字）")
     if k > settings.max_k:
         raise InvalidRequest("k", f"参数 k 必须在 1 到 {settings.max_k} 之间")
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value and iso_date(value) != value:
+            raise InvalidRequest(name, f"参数 {name} 不是有效日期（格式 YYYY-MM-DD）")
     filters = SearchFilters(region=region, doc_id=doc_id, date_from=date_from, date_to=date_to)
     hits = service.search(question, k, filters)
     return SearchResponse(query=question, results=[SearchResult.from_hit(h) for h in hits])
@@ -157,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     app.include_router(router)
     app.include_router(admin_router)
     app.include_router(chat_router)

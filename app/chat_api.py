@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from typing import Annotated, Literal
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.answering.chat import ChatService
 from app.answering.models import Answer, Citation, CitationsEvent, Status, TokenEvent, Turn
-from app.conversations import ConversationLog
+from app.conversations import ConversationLog, Recorded
 from app.errors import InvalidRequest
 from app.limits import rate_limit
 
@@ -47,7 +48,10 @@ class ChatRequest(BaseModel):
 
 
 class ChatResponse(BaseModel):
-    conversation_id: int = Field(description="Send it back with POST /api/feedback.")
+    conversation_id: int | None = Field(description="The logged conversation; null when it could not be logged.")
+    feedback_token: str | None = Field(
+        description="Send it back with POST /api/feedback; null when the conversation was not logged."
+    )
     answer: str
     citations: list[Citation]
     status: Status = Field(
@@ -61,9 +65,10 @@ class ChatResponse(BaseModel):
     query: str = Field(description="The standalone question that was searched (follow-ups are completed).")
 
     @classmethod
-    def from_answer(cls, answer: Answer, conversation_id: int) -> ChatResponse:
+    def from_answer(cls, answer: Answer, recorded: Recorded | None = None) -> ChatResponse:
         return cls(
-            conversation_id=conversation_id,
+            conversation_id=recorded.id if recorded else None,
+            feedback_token=recorded.token if recorded else None,
             answer=answer.answer,
             citations=answer.citations,
             status=answer.status,
@@ -88,9 +93,23 @@ LogDep = Annotated[ConversationLog, Depends(get_log)]
 router = APIRouter(prefix="/api", tags=["chat"])
 
 
+_UNREADABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _readable(field: str, text: str) -> str:
+    """``text`` unless it holds characters no one types (lone surrogates, control characters): then 422."""
+    if _UNREADABLE.search(text):
+        raise InvalidRequest(field, "内容中含有无法识别的字符，请删除后重新输入")
+    return text
+
+
 def _validate(body: ChatRequest, chat: ChatService) -> tuple[str, list[Turn]]:
     settings = chat.search.settings
-    question = body.question.strip()
+    question = _readable("question", body.question).strip()
+    for turn in body.history:
+        _readable("history", turn.content)
+    if body.region:
+        _readable("region", body.region)
     if not question:
         raise InvalidRequest("question", "问题不能为空，请输入您想了解的政策问题")
     if len(question) > settings.max_question_chars:
@@ -107,7 +126,7 @@ def _sse(event: str, data: dict) -> str:
 
 
 def _event_stream(
-    chat: ChatService, log: ConversationLog, question: str, history: list[Turn], region: str | None
+    chat: ChatService, conversations: ConversationLog, question: str, history: list[Turn], region: str | None
 ) -> Iterator[str]:
     started = time.perf_counter()
     try:
@@ -115,8 +134,8 @@ def _event_stream(
             if isinstance(event, TokenEvent):
                 yield _sse("token", {"text": event.text})
             elif isinstance(event, CitationsEvent):
-                conversation_id = log.record(question, event.answer, 1000 * (time.perf_counter() - started))
-                yield _sse("citations", ChatResponse.from_answer(event.answer, conversation_id).model_dump())
+                recorded = conversations.record(question, event.answer, 1000 * (time.perf_counter() - started))
+                yield _sse("citations", ChatResponse.from_answer(event.answer, recorded).model_dump())
     except Exception:  # the stream has started: report in-band, never cut it off
         log.exception("chat stream failed")
         yield _sse("error", {"message": "回答时出现错误，请稍后重试。"})
@@ -129,17 +148,17 @@ def _event_stream(
     response_model=ChatResponse,
     responses={200: {"content": {"text/event-stream": {"description": "token…, citations, done (see docs/api.md)"}}}},
 )
-def chat(body: ChatRequest, chat: ChatDep, log: LogDep) -> ChatResponse | StreamingResponse:
+def chat(body: ChatRequest, chat: ChatDep, conversations: LogDep) -> ChatResponse | StreamingResponse:
     """Answer a question from the policy documents, with [n] citations, or say the documents do not answer it."""
     question, history = _validate(body, chat)
     if body.stream:
         chat.search.retriever  # noqa: B018 - fail with 503 before the stream starts if there is no index
         return StreamingResponse(
-            _event_stream(chat, log, question, history, body.region),
+            _event_stream(chat, conversations, question, history, body.region),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     started = time.perf_counter()
     answer = chat.ask(question, history, body.region)
-    conversation_id = log.record(question, answer, 1000 * (time.perf_counter() - started))
-    return ChatResponse.from_answer(answer, conversation_id)
+    recorded = conversations.record(question, answer, 1000 * (time.perf_counter() - started))
+    return ChatResponse.from_answer(answer, recorded)

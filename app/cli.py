@@ -15,6 +15,8 @@ from app.evaluation import evaluate_chat, evaluate_retrieval, load_qa, select
 from app.service import SearchService, ingest_directory
 from index.errors import IndexError_
 from index.retrieve import SearchFilters
+from index.store import BuildReport
+from ingest.models import PolicyDocument
 
 cli = typer.Typer(
     help="policyqa: question answering over local education policy documents.",
@@ -47,23 +49,56 @@ def ingest(
     directory: Annotated[Path | None, typer.Argument(help="Corpus directory (default: data/corpus).")] = None,
     index_dir: IndexDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    cleaning_report: Annotated[
+        Path | None, typer.Option("--report", help="Write characters kept/removed per document (JSON) here.")
+    ] = None,
 ) -> None:
-    """Index every document in DIRECTORY; only new or changed documents are embedded again."""
+    """Index every document in DIRECTORY; only new or changed documents are embedded again.
+
+    Exits with 1 when a file could not be indexed (each is named); the others are indexed all the same."""
     settings = _settings(index_dir)
     try:
         outcome = ingest_directory(settings, directory, progress=not quiet)
     except FileNotFoundError as exc:
         typer.secho(f"Error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
+    documents = outcome.corpus.documents
+    _print_cleaning(documents)
+    if cleaning_report is not None:
+        rows = [{"file": d.path, "kept": d.kept_chars, "removed": d.removed_chars} for d in documents]
+        cleaning_report.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for error in outcome.corpus.errors:
-        typer.secho(f"skipped {error}", fg="yellow", err=True)
+        typer.secho(f"Error: not indexed: {error}", fg="red", err=True)
     report = outcome.build
     if report is None:
         typer.secho("Error: no readable document found; the current index was left as it was.", fg="red", err=True)
         raise typer.Exit(1)
     if report.up_to_date:
         typer.echo(f"Index is up to date: {report.documents} documents, {report.chunks} passages.")
+    else:
+        _print_build(report, settings)
+    if outcome.corpus.errors:
+        raise typer.Exit(1)
+
+
+_CLEANING_SHOWN = 10
+
+
+def _print_cleaning(documents: list[PolicyDocument]) -> None:
+    """Characters kept and removed (page chrome) per document: the total, and the documents that lost most."""
+    kept = sum(d.kept_chars for d in documents)
+    removed = sum(d.removed_chars for d in documents)
+    if not removed:
         return
+    touched = sorted((d for d in documents if d.removed_chars), key=lambda d: -d.removed_chars / (d.kept_chars + 1))
+    typer.echo(f"Cleaning kept {kept} characters and removed {removed} (page chrome) from {len(touched)} documents:")
+    for d in touched[:_CLEANING_SHOWN]:
+        typer.echo(f"  {d.path}: kept {d.kept_chars}, removed {d.removed_chars}")
+    if len(touched) > _CLEANING_SHOWN:
+        typer.echo(f"  … and {len(touched) - _CLEANING_SHOWN} more (--report FILE lists every document)")
+
+
+def _print_build(report: BuildReport, settings: Settings) -> None:
     typer.echo(
         f"Indexed {report.documents} documents into {report.chunks} passages in {report.seconds:.1f}s "
         f"(added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
@@ -112,9 +147,7 @@ def ask(
 
     answer = chat_service(_service(_settings(index_dir))).ask(question, region=region)
     if as_json:
-        typer.echo(
-            json.dumps(ChatResponse.from_answer(answer, conversation_id=0).model_dump(), ensure_ascii=False, indent=1)
-        )
+        typer.echo(json.dumps(ChatResponse.from_answer(answer).model_dump(), ensure_ascii=False, indent=1))
         return
     typer.echo(answer.answer)
     for c in answer.citations:
@@ -239,7 +272,16 @@ def serve(
     from app.api import create_app
 
     settings = _settings(index_dir, host=host, port=port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    # X-Forwarded-For is believed only from the proxies an operator lists (uvicorn's default trusts loopback,
+    # so anyone on the machine could rotate it past the rate limit)
+    proxies = ",".join(settings.trusted_proxies)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )
 
 
 @cli.command("eval")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,7 +30,11 @@ class Settings(BaseSettings):
     retrieval_mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
     bm25_weight: float = Field(0.7, ge=0.0, le=1.0)
     candidates: int = Field(100, ge=1, description="Candidates each retriever contributes before fusion.")
-    jurisdiction: bool = Field(True, description="Prefer documents of the place a question names.")
+    jurisdiction: Literal["soft", "strict", "off"] = Field(
+        "soft",
+        description="How a place the question names ranks documents: soft = a bonus for that place's documents, "
+        "a penalty for other places', unknown regions compete on text; strict = that place's documents first; off.",
+    )
 
     context_passages: int = Field(5, ge=1, le=20, description="Passages an answer is drawn from.")
 
@@ -59,8 +63,21 @@ class Settings(BaseSettings):
     )
     upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest document an admin may upload.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body on public endpoints.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='Reverse proxies whose X-Forwarded-For is believed (e.g. ["127.0.0.1"] behind nginx on the '
+        "same host); empty: the connecting address is the client.",
+    )
     rate_limit_per_minute: int = Field(30, ge=0, description="Chat/search requests per client IP per minute; 0 = off.")
     rate_limit_burst: int = Field(10, ge=1, description="Requests a client may make at once before the rate applies.")
+
+    @field_validator("jurisdiction", mode="before")
+    @classmethod
+    def _jurisdiction_from_bool(cls, value: object) -> object:
+        """``POLICYQA_JURISDICTION=true/false`` from before the modes: true is soft, false is off."""
+        if isinstance(value, bool) or str(value).lower() in ("true", "false", "1", "0"):
+            return "soft" if str(value).lower() in ("true", "1") else "off"
+        return value
 
     host: str = "127.0.0.1"
     port: int = 8000

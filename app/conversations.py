@@ -1,12 +1,21 @@
 """The conversation log (SQLite): what was asked, what was answered, how fast, and whether it helped.
 
-Only what the user typed and what we answered is kept: no IP address, cookie or user id. Rows older than
-``retention_days`` are deleted at start-up and whenever a report is made.
+Only what the user typed and what we answered is kept: no IP address, cookie or user id, and ID-card,
+phone and bank-card numbers in the question are masked before anything is stored (``mask_personal``). Rows
+older than ``retention_days`` are deleted at start-up and whenever a report is made.
+
+Logging is best-effort: the answer reaches the user whatever happens to the log. A database that cannot be
+opened (corrupt, read-only, locked, no space) disables logging with a warning instead of stopping the server;
+a write that fails is logged and skipped. ``error`` holds the last problem, which ``/api/health`` reports.
+Each conversation gets an unguessable ``token``; feedback needs it (ids are sequential and guessable).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -14,6 +23,27 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.answering.models import Answer
+
+log = logging.getLogger(__name__)
+
+# 18-digit ID card (last may be X), 11-digit mainland mobile, 13-19 digit bank card, landline with area code
+_PERSONAL = (
+    (
+        re.compile(r"(?<!\d)[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)"),
+        "[身份证号]",
+    ),
+    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "[手机号]"),
+    (re.compile(r"(?<!\d)\d{13,19}(?!\d)"), "[卡号]"),
+    (re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"), "[电话号码]"),
+)
+
+
+def mask_personal(text: str) -> str:
+    """``text`` with ID-card, mobile, bank-card and landline numbers replaced by a label."""
+    for pattern, label in _PERSONAL:
+        text = pattern.sub(label, text)
+    return text
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -27,10 +57,15 @@ CREATE TABLE IF NOT EXISTS conversations (
     answerer TEXT NOT NULL,
     latency_ms REAL NOT NULL,
     helpful INTEGER CHECK (helpful IN (0, 1)),
-    status TEXT
+    status TEXT,
+    token TEXT
 );
 CREATE INDEX IF NOT EXISTS conversations_created ON conversations (created_at);
 """
+_MIGRATIONS = {
+    "status": "ALTER TABLE conversations ADD COLUMN status TEXT",
+    "token": "ALTER TABLE conversations ADD COLUMN token TEXT",
+}
 
 
 @dataclass(frozen=True)
@@ -52,49 +87,81 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A logged conversation: its id, and the token that feedback on it must carry."""
+
+    id: int
+    token: str
+
+
 class ConversationLog:
     """One SQLite file (WAL); each write is its own transaction. Safe to share between request threads."""
 
-    def __init__(self, path: Path, retention_days: int = 90) -> None:
+    def __init__(self, path: Path, retention_days: int = 90, timeout: float = 2.0) -> None:
         self.path = Path(path)
         self.retention_days = retention_days
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = timeout
         self._lock = threading.Lock()
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
-            if "status" not in columns:  # a log written before answers had three states
-                db.execute("ALTER TABLE conversations ADD COLUMN status TEXT")
-        self.purge()
+        self.enabled = True
+        self.error: str | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
+                for column, statement in _MIGRATIONS.items():  # a log written by an older version
+                    if column not in columns:
+                        db.execute(statement)
+                db.execute("CREATE INDEX IF NOT EXISTS conversations_token ON conversations (token)")
+            self.purge()
+        except (sqlite3.Error, OSError) as exc:
+            self.enabled = False
+            self.error = f"conversation log disabled: {self.path}: {exc}"
+            log.warning("%s; answering goes on without logging", self.error)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+        return sqlite3.connect(self.path, timeout=self.timeout)
 
-    def record(self, question: str, answer: Answer, latency_ms: float) -> int:
+    def record(self, question: str, answer: Answer, latency_ms: float) -> Recorded | None:
+        """Log one exchange; None (and a warning) when the log is unusable — the answer is sent all the same."""
+        if not self.enabled:
+            return None
         citations = [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "quote": c.quote} for c in answer.citations]
-        with self._lock, self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO conversations (created_at, question, answer, citations, refused, refusal_reason, "
-                "answerer, latency_ms, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    _now().isoformat(timespec="seconds"),
-                    question,
-                    answer.answer,
-                    json.dumps(citations, ensure_ascii=False),
-                    int(answer.refused),
-                    answer.refusal_reason,
-                    answer.answerer,
-                    round(latency_ms, 1),
-                    answer.status,
-                ),
-            )
-            return int(cursor.lastrowid)
+        token = secrets.token_urlsafe(16)
+        try:
+            with self._lock, self._connect() as db:
+                cursor = db.execute(
+                    "INSERT INTO conversations (created_at, question, answer, citations, refused, refusal_reason, "
+                    "answerer, latency_ms, status, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        _now().isoformat(timespec="seconds"),
+                        mask_personal(question),
+                        answer.answer,
+                        json.dumps(citations, ensure_ascii=False),
+                        int(answer.refused),
+                        answer.refusal_reason,
+                        answer.answerer,
+                        round(latency_ms, 1),
+                        answer.status,
+                        token,
+                    ),
+                )
+                recorded = Recorded(int(cursor.lastrowid), token)
+        except (sqlite3.Error, OSError) as exc:
+            self.error = f"could not write to the conversation log {self.path}: {exc}"
+            log.warning("%s; the answer was sent without being logged", self.error)
+            return None
+        self.error = None
+        return recorded
 
-    def set_feedback(self, conversation_id: int, helpful: bool) -> bool:
-        """Record 有帮助/没帮助; False when there is no such conversation (or it has expired)."""
+    def set_feedback(self, token: str, helpful: bool) -> bool:
+        """Record 有帮助/没帮助 for the conversation with ``token``; False when there is none (or it expired)."""
+        if not self.enabled:
+            return False
         with self._lock, self._connect() as db:
-            cursor = db.execute("UPDATE conversations SET helpful = ? WHERE id = ?", (int(helpful), conversation_id))
+            cursor = db.execute("UPDATE conversations SET helpful = ? WHERE token = ?", (int(helpful), token))
             return cursor.rowcount == 1
 
     def since(
@@ -109,6 +176,8 @@ class ConversationLog:
         columns = "id, created_at, question, answer, citations, refused, refusal_reason, answerer, latency_ms, helpful"
         query = f"SELECT {columns}, status FROM conversations" + (" WHERE " + " AND ".join(clauses) if clauses else "")
         query += " ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        if not self.enabled:
+            return []
         with self._connect() as db:
             rows = db.execute(query, params).fetchall()
         return [
@@ -130,6 +199,8 @@ class ConversationLog:
 
     def purge(self) -> int:
         """Delete conversations older than the retention period; returns how many."""
+        if not self.enabled:
+            return 0
         cutoff = (_now() - timedelta(days=self.retention_days)).isoformat(timespec="seconds")
         with self._lock, self._connect() as db:
             return db.execute("DELETE FROM conversations WHERE created_at < ?", (cutoff,)).rowcount

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ingest.errors import IngestError
-from ingest.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, decode_text, load_file, read_manifest
+from ingest.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, corpus_ids, decode_text, load_file, read_manifest
+from ingest.metadata import iso_date, web_url
 from ingest.models import DocumentMetadata
 from ingest.pipeline import prepare_document
 
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff.\-]+")
 _FIELDS = ("file", "title", "region", "publisher", "date", "source_url", "doc_number")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class UploadRejected(Exception):
@@ -89,12 +89,18 @@ class DocumentLibrary:
         self._lock = threading.Lock()
 
     def list(self) -> list[LibraryDocument]:
-        manifest = read_manifest(self.root) if self.root.exists() else {}
-        return [
-            LibraryDocument(p.stem, p.name, p.stat().st_size, manifest.get(p.name, DocumentMetadata()))
-            for p in sorted(self.root.iterdir())
-            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
-        ]
+        """The documents as ingest sees them (same files, same ids)."""
+        if not self.root.exists():
+            return []
+        manifest = read_manifest(self.root)
+        documents = []
+        for path, doc_id in corpus_ids(self.root).items():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                file = path.relative_to(self.root).as_posix()
+                documents.append(
+                    LibraryDocument(doc_id, file, path.stat().st_size, manifest.get(file, DocumentMetadata()))
+                )
+        return documents
 
     def find(self, doc_id: str) -> LibraryDocument:
         for doc in self.list():
@@ -108,8 +114,10 @@ class DocumentLibrary:
             raise UploadRejected(f"文件太大（最多 {self.max_bytes // (1024 * 1024)} MB）", 413)
         name = safe_filename(filename)
         check_content(name, data)
-        if metadata.date and not _DATE.match(metadata.date):
-            raise UploadRejected("日期格式应为 YYYY-MM-DD", 422)
+        if metadata.date and iso_date(metadata.date) != metadata.date:
+            raise UploadRejected("日期无效：应为真实日期，格式 YYYY-MM-DD", 422)
+        if metadata.source_url and not web_url(metadata.source_url):
+            raise UploadRejected("来源网址无效：只接受 http:// 或 https:// 开头的网址", 422)
         for value in metadata.to_dict().values():
             if value and any(unicodedata.category(c).startswith("C") for c in value):
                 raise UploadRejected("元数据中含有控制字符等无效字符", 422)
@@ -118,6 +126,11 @@ class DocumentLibrary:
             target = self.root / name
             if target.exists() and not replace:
                 raise UploadRejected(f"文件“{name}”已存在；如需替换请使用替换操作", 409)
+            twin = next(
+                (d.file for d in self.list() if PurePosixPath(d.file).stem == target.stem and d.file != name), None
+            )
+            if twin is not None:
+                raise UploadRejected(f"已有同名文件“{twin}”（只有扩展名不同）；请改名后上传，或替换“{twin}”", 409)
             if not target.exists() and replace:
                 raise DocumentNotFound(PurePosixPath(name).stem)
             tmp = self._write_temp(data, suffix=target.suffix)
@@ -129,7 +142,7 @@ class DocumentLibrary:
                 raise UploadRejected(f"无法读取文件内容：{exc.reason}", 422) from exc
             os.replace(tmp, target)
             self._write_manifest_row(name, metadata)
-        return self.find(target.stem)
+        return next(d for d in self.list() if d.file == name)
 
     def remove(self, doc_id: str) -> None:
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -62,8 +63,20 @@ def _readable(error: dict) -> dict:
     return {"field": field, "message": message}
 
 
-def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": code, "detail": message, **extra})
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": code, "detail": message, **extra}, headers=headers)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_HTTP_MESSAGES = {
+    400: "请求内容无法解析，请检查格式（应为 JSON）",
+    404: "找不到该地址",
+    405: "不支持该请求方法",
+    413: "请求内容太大",
+    415: "不支持的内容类型",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -103,7 +116,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "http_error", str(exc.detail))
+        detail = str(exc.detail)
+        if not _CJK.search(detail):  # Starlette's and FastAPI's own messages are English
+            detail = _HTTP_MESSAGES.get(exc.status_code, "请求无效")
+        code = "payload_too_large" if exc.status_code == 413 else "http_error"
+        return _error(exc.status_code, code, detail, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Protection for public endpoints: a per-client rate limit and a request body size limit."""
+"""Protection for public endpoints: a per-client rate limit, a request body size limit, security headers."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import threading
 import time
 
 from fastapi import Request
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import JSONResponse, Response
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class RateLimited(Exception):
@@ -58,20 +60,74 @@ def rate_limit(request: Request) -> None:
     request.app.state.rate_limiter.check(client_key(request))
 
 
-class BodySizeLimit(BaseHTTPMiddleware):
-    """Refuse bodies larger than ``limit`` bytes (by Content-Length) before reading them; uploads have their own."""
+class BodySizeLimit:
+    """Refuse request bodies larger than ``limit`` bytes with 413, whether or not they declare a Content-Length:
+    bytes are counted as they arrive and reading stops at the limit (a chunked upload cannot get past it).
+    The admin API (uploads) is exempt: it has its own limit."""
 
-    def __init__(self, app, limit: int, exempt_prefix: str = "/api/admin/") -> None:
-        super().__init__(app)
+    def __init__(self, app: ASGIApp, limit: int, exempt_prefix: str = "/api/admin/") -> None:
+        self.app = app
         self.limit = limit
         self.exempt_prefix = exempt_prefix
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length", "")
-        too_big = length.isdigit() and int(length) > self.limit
-        if too_big and not request.url.path.startswith(self.exempt_prefix):
-            return JSONResponse(
-                status_code=413,
-                content={"error": "payload_too_large", "detail": f"请求内容太大（最多 {self.limit // 1024} KB）"},
-            )
-        return await call_next(request)
+    def _too_large(self) -> JSONResponse:
+        return JSONResponse(
+            status_code=413,
+            content={"error": "payload_too_large", "detail": f"请求内容太大（最多 {self.limit // 1024} KB）"},
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefix):
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.limit:
+            await self._too_large()(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    # FastAPI re-raises an HTTPException from body parsing; the error handlers render it
+                    raise HTTPException(413, f"请求内容太大（最多 {self.limit // 1024} KB）")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+_PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class SecurityHeaders:
+    """``nosniff`` and a referrer policy on every response; a strict CSP on every one. The chat page may only be
+    framed by itself (the widget is a script on the host page, not a frame, so embedding it is unaffected); it
+    needs no inline script (the widget injects its styles, hence ``style-src 'unsafe-inline'``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+                html = headers.get("content-type", "").startswith("text/html")
+                headers.setdefault("Content-Security-Policy", _PAGE_CSP if html else _API_CSP)
+                if html:
+                    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -13,6 +13,14 @@ import numpy as np
 from app.conversations import ConversationLog
 from index.protocols import Encoder
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): a leading ' when it starts like one."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 SIMILAR = 0.8  # cosine (USE) at which two questions count as the same question
 
 
@@ -37,7 +45,7 @@ class Report:
         writer.writerow(["kind", "question", "count", "examples"])
         for kind in ("frequent", "refused", "unhelpful"):
             for group in getattr(self, kind):
-                writer.writerow([kind, group.question, group.count, " | ".join(group.examples)])
+                writer.writerow([kind, _cell(group.question), group.count, _cell(" | ".join(group.examples))])
         return out.getvalue()
 
     def as_dict(self) -> dict:

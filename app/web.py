@@ -6,11 +6,12 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.conversations import ConversationLog
+from app.limits import rate_limit
 
 STATIC = Path(__file__).with_name("static")
 WIDGET_CACHE = "public, max-age=3600"
@@ -42,14 +43,19 @@ def widget(request: Request) -> Response:
 
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    conversation_id: int = Field(ge=1, description="From the chat response.")
+    feedback_token: str = Field(min_length=8, max_length=64, description="From the chat response.")
     helpful: bool
 
 
-@router.post("/feedback", status_code=204, responses={404: {"description": "No such conversation"}})
+@router.post(
+    "/feedback",
+    status_code=204,
+    dependencies=[Depends(rate_limit)],
+    responses={404: {"description": "No such conversation"}},
+)
 def add_feedback(body: FeedbackIn, request: Request) -> Response:
     """Record 有帮助 / 没帮助 for an answer, so staff can see which answers failed (`policyqa report`)."""
-    log: ConversationLog = request.app.state.log
-    if not log.set_feedback(body.conversation_id, body.helpful):
+    conversations: ConversationLog = request.app.state.log
+    if not conversations.set_feedback(body.feedback_token, body.helpful):
         raise HTTPException(404, "找不到这条回答，可能已过期。")
     return Response(status_code=204)

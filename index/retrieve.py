@@ -7,14 +7,23 @@ as ``w * bm25 + (1 - w) * dense``, with ``w`` (``bm25_weight``) favouring BM25;
 the dense side breaks ties and rescues paraphrases with no shared words. The
 ablation behind the default is in docs/retrieval.md.
 
-Jurisdiction. When a question names a place (玉泉区, 昆区, 包头 …) and the index
-holds documents of that place or of an area containing it, those documents rank
-first; documents of the named place itself get a small bonus over area-wide ones.
+Jurisdiction is evidence, not a wall. When a question names a place (玉泉区, 昆区,
+包头 …), the scores of passages of documents about that place are raised by a
+share, those of an area containing it (a city-wide policy for a district
+question) by a smaller one, and those of documents known to be about a
+*different* place lowered; documents whose region is unknown — most of a scraped
+corpus without a manifest — compete on their text alone. The three weights are
+fitted by ``bench/jurisdiction.py`` (tune half of the question sets, on the
+sample corpus with and without its manifest, and mixed with CMRC paragraphs
+posing as notices); ``strict`` (the named place's documents always first) and ``off``
+are kept for the ablation.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -27,8 +36,11 @@ from ingest.regions import Gazetteer, region_tier
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 Fusion = Literal["score", "rrf"]
-_OWN_PLACE_BONUS = 0.1
+Jurisdiction = Literal["soft", "strict", "off"]
+JURISDICTIONS: tuple[Jurisdiction, ...] = ("soft", "strict", "off")
 _RRF_K = 60
+WEIGHTS_FILE = Path(__file__).with_name("jurisdiction.json")  # written by: python -m bench.jurisdiction --fit
+_WEIGHTS = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,11 @@ class RetrievalConfig:
     bm25_weight: float = 0.7
     fusion: Fusion = "score"
     candidates: int = 100
-    jurisdiction: bool = True
+    jurisdiction: Jurisdiction = "soft"
+    # soft jurisdiction: shares by which the fused score (0..1) is raised or lowered
+    own_place_bonus: float = _WEIGHTS["own_place_bonus"]
+    area_bonus: float = _WEIGHTS["area_bonus"]
+    other_place_penalty: float = _WEIGHTS["other_place_penalty"]
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -48,6 +64,8 @@ class RetrievalConfig:
             raise ValueError(f"bm25_weight must be between 0 and 1, got {self.bm25_weight}")
         if self.candidates < 1:
             raise ValueError(f"candidates must be greater than 0, got {self.candidates}")
+        if self.jurisdiction not in JURISDICTIONS:
+            raise ValueError(f"jurisdiction must be one of {JURISDICTIONS}, got '{self.jurisdiction}'")
 
 
 @dataclass(frozen=True)
@@ -96,6 +114,8 @@ class HybridRetriever:
         self.config = config or RetrievalConfig()
         self.gazetteer = gazetteer or Gazetteer.default(m.region for m in index.documents.values() if m.region)
         self._doc_regions = [index.documents[d].region for d in index.doc_ids]
+        self._known_region = np.array([bool(r) for r in self._doc_regions], dtype=bool)
+        self._unknown_mentions: frozenset[str] | None = None
 
     # -- filters and places -----------------------------------------------------------------
 
@@ -105,8 +125,18 @@ class HybridRetriever:
         return sorted({r for r in self._doc_regions if r})
 
     def covers(self, places: list[tuple[str, ...]]) -> bool:
-        """Whether any indexed document is about one of ``places`` or an area containing it."""
-        return bool(self._doc_tiers(places).any())
+        """Whether any indexed document is about one of ``places`` or an area containing it, or a document
+        whose region is unknown names one of them (its text may well be about it)."""
+        return bool(self._doc_tiers(places).any()) or any(p[-1] in self._named_by_unknown() for p in places)
+
+    def _named_by_unknown(self) -> frozenset[str]:
+        """Places named in the passages of documents whose region is unknown (computed once per index)."""
+        if self._unknown_mentions is None:
+            unknown = ~self._known_region[self.index.chunk_doc]
+            self._unknown_mentions = frozenset(
+                c for row in np.flatnonzero(unknown) for c in self.gazetteer.components_in(self.index.chunks[row].text)
+            )
+        return self._unknown_mentions
 
     def matches_any(self, filters: SearchFilters) -> bool:
         """Whether any indexed document passes ``filters``."""
@@ -117,6 +147,16 @@ class HybridRetriever:
         """The most specific places ``text`` names (呼和浩特玉泉区 → just 玉泉区)."""
         paths = [p for c in self.gazetteer.components_in(text) if (p := self.gazetteer.path_of(c))]
         return [p for p in paths if not any(q != p and q[: len(p)] == p for q in paths)]
+
+    def _place_prior(self, tiers: np.ndarray, known_region: np.ndarray) -> np.ndarray:
+        """The share by which the place a question names raises a passage's score: a bonus for documents of
+        that place and of areas containing it, a penalty for documents known to be about somewhere else, nothing
+        for documents of unknown region. It multiplies the text score, so a passage of the named place that is
+        not about the question does not outrank one elsewhere that is."""
+        c = self.config
+        return np.select(
+            [tiers == 2, tiers == 1, known_region], [c.own_place_bonus, c.area_bonus, -c.other_place_penalty], 0.0
+        )
 
     def _doc_tiers(self, places: list[tuple[str, ...]]) -> np.ndarray:
         return np.array([max((region_tier(r, p) for p in places), default=0) for r in self._doc_regions], dtype=np.int8)
@@ -152,6 +192,8 @@ class HybridRetriever:
         self, query: str, qvec: np.ndarray | None, bm25: np.ndarray, allowed_docs: np.ndarray | None
     ) -> np.ndarray:
         rows_allowed = None if allowed_docs is None else np.flatnonzero(allowed_docs[self.index.chunk_doc])
+        if rows_allowed is not None and rows_allowed.size == 0:
+            return np.zeros(0, dtype=np.int64)
         m = self.config.candidates
         found: list[np.ndarray] = []
         if self.config.mode != "dense":
@@ -178,7 +220,7 @@ class HybridRetriever:
         qvec = self.encoder.encode_queries([query])[0] if self.config.mode != "bm25" else None
 
         tiers = np.zeros(len(self.index.doc_ids), dtype=np.int8)
-        places = self.named_places(query) if self.config.jurisdiction else []
+        places = self.named_places(query) if self.config.jurisdiction != "off" else []
         if places:
             tiers = self._doc_tiers(places)
         candidates = self._candidates(query, qvec, bm25, allowed)
@@ -196,12 +238,17 @@ class HybridRetriever:
         )
         weight = {"hybrid": self.config.bm25_weight, "bm25": 1.0, "dense": 0.0}[self.config.mode]
         if self.config.fusion == "rrf" and self.config.mode == "hybrid":
-            fused = _rrf(cand_bm25) + _rrf(cand_dense)
+            fused = _minmax(_rrf(cand_bm25) + _rrf(cand_dense))
         else:
             fused = weight * _minmax(cand_bm25) + (1 - weight) * _minmax(cand_dense)
-        cand_tiers = tiers[self.index.chunk_doc[candidates]]
-        fused = fused + _OWN_PLACE_BONUS * (cand_tiers == 2)
-        order = np.lexsort((-fused, -(cand_tiers > 0).astype(np.int8)))[:k]
+        cand_docs = self.index.chunk_doc[candidates]
+        cand_tiers = tiers[cand_docs]
+        if places:
+            fused = fused * (1 + self._place_prior(cand_tiers, self._known_region[cand_docs]))
+        if self.config.jurisdiction == "strict":
+            order = np.lexsort((-fused, -(cand_tiers > 0).astype(np.int8)))[:k]
+        else:
+            order = np.argsort(-fused, kind="stable")[:k]
         return [
             Hit(
                 chunk=self.index.chunks[candidates[i]],

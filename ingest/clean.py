@@ -4,6 +4,10 @@ Rules are line based and conservative: a line is dropped only when it matches a
 chrome pattern (navigation, logo, breadcrumb, disclaimer, keyword list, file
 metadata block, table of contents), and a tail block (after 责任编辑, 上一篇,
 文件下载 …) is cut only when no body paragraph follows it.
+
+Body text is never lost to a rule: a long line that matches a chrome pattern —
+a scraped notice stored as one line, whose breadcrumb or "门户网站" footer sits in
+the same line as the body — is not dropped whole; only its chrome segments are.
 """
 
 from __future__ import annotations
@@ -94,6 +98,22 @@ def _drop_table_of_contents(lines: list[str]) -> list[str]:
     return out
 
 
+_MIN_BODY = 20  # characters of a non-chrome line that make it body text
+_LONG_LINE = 200  # a line this long is (or holds) body text: cleaned within, never dropped whole
+_SEGMENT = re.compile(r"[^。！？!?；;\s]*(?:[。！？!?；;]+|\s+|$)")
+_INLINE_BREADCRUMB = re.compile(
+    r"(?:(?:当前位置|您的位置)[:：]\s*)?[^\s>»＞›]{1,12}(?:\s*[>»＞›]\s*[^\s>»＞›]{1,12}){2,}"
+)
+_WORD = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+def _strip_inline_chrome(line: str) -> str:
+    """A line without its chrome segments (a breadcrumb, and sentences or space-separated runs that are chrome)."""
+    line = _INLINE_BREADCRUMB.sub(" ", line)
+    kept = [seg for seg in _SEGMENT.findall(line) if _WORD.search(seg) and not is_chrome_line(seg.strip())]
+    return "".join(kept).strip()
+
+
 def _cut_tail(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
         if i > 0 and _TAIL_MARKER.match(line) and not any(is_body_paragraph(ln) for ln in lines[i + 1 :]):
@@ -107,4 +127,13 @@ def clean_text(text: str) -> str:
     lines = _drop_leading_category([ln for ln in lines if ln])
     lines = _drop_table_of_contents(lines)
     lines = _cut_tail(lines)
-    return "\n".join(ln for ln in lines if not is_chrome_line(ln))
+    chrome = [is_chrome_line(ln) for ln in lines]
+    # chrome lines are dropped whole only beside other body text; otherwise (a one-line notice) and in long
+    # lines, only the chrome inside them goes
+    body_elsewhere = any(not c and len(ln) >= _MIN_BODY for ln, c in zip(lines, chrome, strict=True))
+    kept = [
+        _strip_inline_chrome(ln) if c and (len(ln) > _LONG_LINE or not body_elsewhere) else ln
+        for ln, c in zip(lines, chrome, strict=True)
+        if not c or len(ln) > _LONG_LINE or not body_elsewhere
+    ]
+    return "\n".join(ln for ln in kept if ln)

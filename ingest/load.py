@@ -13,6 +13,7 @@ import hashlib
 import io
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,9 +175,16 @@ def iter_corpus_files(directory: Path) -> Iterator[Path]:
             yield path
 
 
-def doc_id_for(path: Path, directory: Path) -> str:
-    """A document's id is its path below the corpus directory, without the suffix."""
-    return path.relative_to(directory).with_suffix("").as_posix()
+def corpus_ids(directory: Path) -> dict[Path, str]:
+    """Every corpus file and its document id: its path below ``directory`` without the suffix (``a`` for
+    ``a.txt``), or with it when several files share that stem (``a.txt`` and ``a.md``), so ids never clash."""
+    files = list(iter_corpus_files(directory))
+    stems = Counter(p.relative_to(directory).with_suffix("").as_posix() for p in files)
+    ids = {}
+    for path in files:
+        stem = path.relative_to(directory).with_suffix("").as_posix()
+        ids[path] = stem if stems[stem] == 1 else path.relative_to(directory).as_posix()
+    return ids
 
 
 def sha256_text(text: str) -> str:

@@ -6,6 +6,7 @@ Only what the text says is returned; a field the text does not state stays ``Non
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from ingest.clean import normalise_whitespace
 from ingest.models import DocumentMetadata
@@ -26,9 +27,24 @@ _URL = re.compile(r"https?://[^\s\u4e00-\u9fa5<>\"']+")
 _LABEL_ONLY = re.compile(r"^(?:文\s*号|公\s*文\s*时\s*效|主\s*题\s*分\s*类|成\s*文\s*日\s*期)$")
 
 
-def _iso(match: re.Match[str]) -> str:
+def iso_date(value: str | None) -> str | None:
+    """``value`` as ``YYYY-MM-DD`` when it is a real calendar date (2025-02-30 and 9999-99-99 are not), else None."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        return None
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an http(s) URL (never ``javascript:``, ``data:`` …), else None."""
+    return value if value and re.match(r"^https?://[^\s<>\"']+$", value.strip(), re.I) else None
+
+
+def _iso(match: re.Match[str]) -> str | None:
     year, month, day = match.group(1), int(match.group(2)), int(match.group(3))
-    return f"{year}-{month:02d}-{day:02d}"
+    return iso_date(f"{year}-{month:02d}-{day:02d}")
 
 
 def extract_metadata(text: str) -> DocumentMetadata:

@@ -15,6 +15,8 @@ class DocumentMetadata:
     date: str | None = None
     source_url: str | None = None
     doc_number: str | None = None
+    # where ``region`` came from: manifest | file (its own front matter) | title | publisher | issuer | body
+    region_source: str | None = None
 
     def merged_over(self, fallback: DocumentMetadata) -> DocumentMetadata:
         """Fields of ``self`` win; gaps are filled from ``fallback``."""
@@ -44,6 +46,11 @@ class PolicyDocument:
     text: str
     metadata: DocumentMetadata
     content_hash: str
+    removed_chars: int = 0  # non-space characters cleaning removed (page chrome); the ingest report shows it
+
+    @property
+    def kept_chars(self) -> int:
+        return len("".join(self.text.split()))
 
 
 @dataclass(frozen=True)

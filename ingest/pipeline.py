@@ -11,8 +11,8 @@ from tqdm import tqdm
 
 from ingest.clean import clean_text
 from ingest.errors import EmptyDocument, IngestError
-from ingest.load import doc_id_for, iter_corpus_files, load_file, read_manifest, sha256_text
-from ingest.metadata import extract_metadata, first_title_line
+from ingest.load import corpus_ids, load_file, read_manifest, sha256_text
+from ingest.metadata import extract_metadata, first_title_line, iso_date, web_url
 from ingest.models import DocumentMetadata, PolicyDocument, RawDocument
 from ingest.regions import Gazetteer
 
@@ -32,12 +32,20 @@ def prepare_document(raw: RawDocument, given: DocumentMetadata, gazetteer: Gazet
     if not text.strip():
         raise EmptyDocument(raw.path, "no text left after removing page chrome")
     meta = given.merged_over(raw.metadata).merged_over(extract_metadata(raw.text))
+    if meta.date != iso_date(meta.date) or meta.source_url != web_url(meta.source_url):
+        log.warning("%s: ignored an invalid date or a non-http(s) source URL in its metadata", raw.path)
+        meta = replace(meta, date=iso_date(meta.date), source_url=web_url(meta.source_url))
     if not meta.title:
         meta = replace(meta, title=first_title_line(text))
-    if not meta.region and meta.title:
-        meta = replace(meta, region=(gazetteer or Gazetteer.default()).region_in_title(meta.title))
+    if meta.region and not meta.region_source:
+        meta = replace(meta, region_source="manifest" if given.region else "file")
+    elif not meta.region:
+        guess = (gazetteer or Gazetteer.default()).infer_region(meta.title, meta.publisher, text)
+        if guess:
+            meta = replace(meta, region=guess.region, region_source=guess.source)
     content_hash = sha256_text(text + json.dumps(meta.to_dict(), ensure_ascii=False, sort_keys=True))
-    return PolicyDocument(raw.doc_id, raw.path, text, meta, content_hash)
+    removed = len("".join(raw.text.split())) - len("".join(text.split()))
+    return PolicyDocument(raw.doc_id, raw.path, text, meta, content_hash, max(removed, 0))
 
 
 def load_corpus(directory: Path, progress: bool = True) -> CorpusLoad:
@@ -48,14 +56,14 @@ def load_corpus(directory: Path, progress: bool = True) -> CorpusLoad:
     manifest = read_manifest(directory)
     gazetteer = Gazetteer.default(m.region for m in manifest.values() if m.region)
     result = CorpusLoad()
-    files = list(iter_corpus_files(directory))
-    for path in tqdm(files, desc="Reading documents", unit="file", disable=not progress):
+    ids = corpus_ids(directory)
+    for path, doc_id in tqdm(ids.items(), desc="Reading documents", unit="file", disable=not progress):
         rel = path.relative_to(directory).as_posix()
         try:
-            raw = load_file(path, doc_id_for(path, directory))
+            raw = load_file(path, doc_id)
             doc = prepare_document(raw, manifest.get(rel, DocumentMetadata()), gazetteer)
         except IngestError as exc:
-            log.warning("skipped %s", exc)
+            log.info("not indexed: %s", exc)
             result.errors.append(exc)
             continue
         result.documents.append(doc)

@@ -70,6 +70,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)")
 _ASKS_SOURCE = re.compile(
     r"哪[个份]?文件|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
+_ASKS_PLACES = re.compile(r"哪些(?:地方|地区|区|旗县|县区|城市)|哪几个(?:地方|地区|区)|哪里|各地|各区|哪个地方")
 _FIRST_PERSON = re.compile(r"我|俺|咱家")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
 _ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
@@ -102,6 +103,7 @@ class QuestionAnalysis:
     years: tuple[str, ...] = ()
     asks_source: bool = False
     asks_future: bool = False
+    asks_places: bool = False  # which places do it (哪些地方在推行…): answered per region, every one that does
     first_person: bool = False  # the ask is about the asker's own case (我家孩子…), which documents rarely decide
     focus: tuple[Concept, ...] = ()  # the words next to the question word: what exactly is asked (电话 in 电话是多少)
 
@@ -261,6 +263,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=bool(_ASKS_SOURCE.search(ask)),
         asks_future=bool(_ASKS_FUTURE.search(ask)),
+        asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),
         focus=focus_concepts(ask, concepts),
     )

@@ -12,7 +12,8 @@
    (``evidence.decision_features``), is fitted on whether quoting the best
    candidate gives a correct answer; unanswerable questions are all negatives.
 4. The thresholds (``answer``, ``relevant``, ``extra``, ``region``) are chosen by
-   grid search on the tune half: the most correct answers among the settings that
+   grid search on the tune half of the sets reported on (not the training-only ones, whose mix of
+   questions is not the users'): the most correct answers among the settings that
    keep unanswerable questions answered and answerable ones refused within the
    product's limits (``MAX_UNANSWERABLE_ANSWERED``, ``MAX_FALSE_REFUSALS``).
 
@@ -104,7 +105,8 @@ class Example:
     item: QAItem
     evidence: Evidence | None
     weight: float = 1.0
-    decides: bool = True  # also used for the decision model and thresholds (not only the ranker)
+    decides: bool = True  # also used for the decision model (not only the ranker)
+    sets_thresholds: bool = True  # also used to choose the thresholds: questions of the sets reported on
 
 
 def fit_ranker(groups: list[tuple[np.ndarray, np.ndarray, float]]) -> np.ndarray:
@@ -142,9 +144,9 @@ def fit_weights(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 
 def _answer(chat: ChatService, evidence: Evidence | None, scored: list[Candidate], status: str | None = None) -> Answer:
-    if evidence is None:
+    if evidence is None or not scored:  # nothing to quote: the pipeline refuses
         return Answer("", [], "refused")
-    status = status or chat.decide(chat.model.confidence(scored) if scored else 0.0)
+    status = status or chat.decide(chat.model.confidence(scored))
     if status == "refused":
         return Answer("", [], "refused")
     text, citations = chat.compose(evidence, scored, status)
@@ -177,6 +179,7 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     # a status's verdict depends on few thresholds (answered: ``extra`` and ``region``), so verdicts are
     # computed once per value and the grid search is array arithmetic
     chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, 0.5, 1.01))
+    scored_all = [(ex, s) for ex, s in scored_all if ex.sets_thresholds]
     confidence = np.array([chat.model.confidence(s) if ex.evidence and s else -1.0 for ex, s in scored_all])
     weight = np.array([ex.weight for ex, _ in scored_all])
     answerable = np.array([ex.item.answerable for ex, _ in scored_all])
@@ -239,9 +242,12 @@ def policy_examples(settings: Settings, halved: list[Path], whole: list[Path]) -
     service = SearchService(settings)
     service.warm_up()
     chat = extractive_chat(service)
-    items = select([item for path in halved for item in load_qa(path)], "tune")
-    items += [item for path in whole if path.exists() for item in load_qa(path)]
-    return chat, [Example(item, question_evidence(chat, item)) for item in items]
+    tune = select([item for path in halved for item in load_qa(path)], "tune")
+    extra = [item for path in whole if path.exists() for item in load_qa(path)]
+    return chat, [
+        *(Example(item, question_evidence(chat, item)) for item in tune),
+        *(Example(item, question_evidence(chat, item), sets_thresholds=False) for item in extra),
+    ]
 
 
 def cmrc_examples(path: Path, weight: float) -> list[Example]:

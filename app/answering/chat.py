@@ -30,7 +30,7 @@ from typing import Protocol
 
 from app.answering.analysis import QuestionAnalysis, analyse_question
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
-from app.answering.extractive import choose, cite, lead, short_region, trim
+from app.answering.extractive import choose, cite, lead, region_label, trim
 from app.answering.followup import standalone
 from app.answering.generators import load_generator
 from app.answering.lexicon import Lexicon
@@ -60,14 +60,22 @@ HEDGES = {
 RELATED_TAIL = "最相关的内容如下，请对照原文核实："
 PER_REGION_HINT = "各地区的情况不同："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
+PER_REGION_MORE = "另有{n}个地区（{names}等）的文件也有相关内容。"
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
 _RELATED_QUOTES = 2
+_QUOTE_CHARS = 150  # longest quote; with more than two lines (regions, documents), shorter: it is read on a phone
+_SHORT_QUOTE_CHARS = 90
+
+
+def _quote_chars(lines: int) -> int:
+    return _QUOTE_CHARS if lines <= 2 else _SHORT_QUOTE_CHARS
 
 
 @dataclass(frozen=True)
 class ChatConfig:
     context_passages: int = 5
-    max_regions: int = 4
+    max_regions: int = 4  # regions shown in a per-region answer; more are named in one line
+    places_passages: int = 12  # passages read for a question asking which places do something
 
 
 @dataclass(frozen=True)
@@ -161,7 +169,7 @@ class ChatService:
         refusal = place_refusal(retriever, places, region, query)
         if refusal is not None:
             return query, refusal
-        hits = self.evidence_hits(query, places, region, retriever)
+        hits = self.evidence_hits(query, places, region, retriever, analysis.asks_places)
         return Evidence(query, analysis, bool(places), hits, candidates(analysis, hits, self.similarity(retriever)))
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
@@ -196,11 +204,17 @@ class ChatService:
         return self._lexicon[1]
 
     def evidence_hits(
-        self, query: str, places: list[tuple[str, ...]], region: str | None, retriever: HybridRetriever
+        self,
+        query: str,
+        places: list[tuple[str, ...]],
+        region: str | None,
+        retriever: HybridRetriever,
+        asks_places: bool = False,
     ) -> list[Hit]:
         if region:  # the filter already keeps only that place's documents
             return retriever.search(query, self.config.context_passages, SearchFilters(region=region))
-        return in_jurisdiction(retriever.search(query, self.config.context_passages), places)
+        k = self.config.places_passages if asks_places and not places else self.config.context_passages
+        return in_jurisdiction(retriever.search(query, k), places)
 
     def decide(self, confidence: float) -> Status:
         if confidence >= self.model.thresholds.answer:
@@ -217,29 +231,42 @@ class ChatService:
         if status == "related":
             hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
             shown = _distinct(scored)[:_RELATED_QUOTES]
-            if not evidence.names_place:  # and the closest sentence of another region that is about it
+            if not evidence.names_place:  # and the closest sentence of other regions that are about it
                 regions = {c.region for c in shown}
+                # a question asking which places do something shows every region that may (up to the limit)
+                room = self.config.max_regions if analysis.asks_places else _RELATED_QUOTES + 1
                 shown += [
                     found[0]
                     for found, confidence in self._regions(scored)
                     if found[0].region not in regions and confidence >= thresholds.relevant
-                ][: _RELATED_QUOTES + 1 - len(shown)]
+                ][: room - len(shown)]
             by_document: dict[str, list[Candidate]] = {}
             for c in shown:
                 by_document.setdefault(c.hit.chunk.doc_id, []).append(c)
+            many = len(by_document) > 2  # then short labels (the titles are in the citations) and quotes
+            label = region_label if many else lead
             lines = [
-                (lead(found[0].hit.chunk.metadata), [trim(c, analysis) for c in sorted(found, key=_in_order)])
+                (
+                    label(found[0].hit.chunk.metadata),
+                    [trim(c, analysis, _quote_chars(len(by_document))) for c in sorted(found, key=_in_order)],
+                )
                 for found in by_document.values()
             ]
             return cite([(hedge + RELATED_TAIL, []), *lines])
         regions = [] if evidence.names_place else self._regions(scored)
         others = [found for found, confidence in regions[1:] if confidence >= thresholds.region]
         if others:
-            lines = [
-                (f"{short_region(found[0].region) or '未注明地区'}：", [trim(found[0], analysis)])
-                for found in [regions[0][0], *others]
-            ]
-            return cite([(PER_REGION_HINT, []), *lines, (PER_REGION_TAIL, [])])
+            shown = [regions[0][0], *others][: self.config.max_regions]
+            chars = _quote_chars(len(shown))
+            lines = [(region_label(found[0].hit.chunk.metadata), [trim(found[0], analysis, chars)]) for found in shown]
+            more = others[self.config.max_regions - 1 :]
+            tail = PER_REGION_TAIL
+            if more:
+                names = "、".join(region_label(f[0].hit.chunk.metadata).rstrip("：") for f in more[:3])
+                tail = PER_REGION_MORE.format(n=len(more), names=names) + tail
+            return cite([(PER_REGION_HINT, []), *lines, (tail, [])])
+        if evidence.names_place:
+            scored = _own_place_first(scored)
         chosen = choose(scored, analysis, thresholds.extra)
         quotes = [trim(c, analysis) for c in chosen]
         first = chosen[0].hit.chunk
@@ -251,7 +278,7 @@ class ChatService:
         by_region: dict[str, list[Candidate]] = {}
         for c in scored:
             by_region.setdefault(c.region or "", []).append(c)
-        return [(found, self.model.confidence(found)) for found in by_region.values()][: self.config.max_regions]
+        return [(found, self.model.confidence(found)) for found in by_region.values()]
 
     def _llm_events(self, query: str, hits: list[Hit]) -> Iterator[ChatEvent]:
         """Stream verified LLM sentences; return the answer, or None to fall back to extractive."""
@@ -269,6 +296,20 @@ class ChatService:
             log.info("no LLM sentence survived verification; answering extractively")
             return None
         return Answer(verified.text, verified.citations(), answerer="llm")
+
+
+_OWN_PLACE_SHARE = 0.5
+
+
+def _own_place_first(scored: list[Candidate]) -> list[Candidate]:
+    """For a question naming a district, its own document's best sentence before a city-wide one's, when the
+    model finds it at least half as likely (昆区 asked: the 昆区 figure, not 包头市's)."""
+    if not scored or scored[0].hit.region_tier == 2:
+        return scored
+    own = next((c for c in scored if c.hit.region_tier == 2), None)
+    if own is None or own.probability < _OWN_PLACE_SHARE * scored[0].probability:
+        return scored
+    return [own, *(c for c in scored if c is not own)]
 
 
 def _in_order(c: Candidate) -> tuple[int, int]:

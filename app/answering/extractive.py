@@ -104,12 +104,23 @@ def lead(meta: DocumentMetadata, section: str = "") -> str:
     asking where something is said), ``…（2022年7月）「三、主要任务 > （四）…」：``."""
     region = short_region(meta.region)
     title = f"《{meta.title}》" if meta.title else ""
-    date = ""
-    if meta.date and (m := re.match(r"(\d{4})-(\d{2})", meta.date)):
-        date = f"（{m.group(1)}年{int(m.group(2))}月）"
+    date = month_label(meta)
     place = region if region and region not in (meta.title or "") else ""
     text = f"{place}{title}{date}" or "据文件"
     return f"{text}「{section}」：" if section else f"{text}："
+
+
+def month_label(meta: DocumentMetadata) -> str:
+    """``（2022年7月）`` for a dated document, else ``""``."""
+    if meta.date and (m := re.match(r"(\d{4})-(\d{2})", meta.date)):
+        return f"（{m.group(1)}年{int(m.group(2))}月）"
+    return ""
+
+
+def region_label(meta: DocumentMetadata) -> str:
+    """``玉泉区（2022年7月）：`` for a line of a per-region answer; a document of unknown region by its title."""
+    name = short_region(meta.region) or (f"《{meta.title}》" if meta.title else "未注明地区的文件")
+    return f"{name}{month_label(meta)}："
 
 
 def cite(lines: list[tuple[str, list[Quote]]]) -> tuple[str, list[Citation]]:

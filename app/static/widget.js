@@ -149,7 +149,7 @@
         m.rated = true; save();
         fetch(cfg.api + "/api/feedback", {
           method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ conversation_id: m.conversationId, helpful: opt[1] }),
+          body: JSON.stringify({ feedback_token: m.feedbackToken, helpful: opt[1] }),
         }).then(function (r) { row.appendChild(el("span", "thanks", r.ok ? "感谢您的反馈" : "反馈未能提交")); },
           function () { row.appendChild(el("span", "thanks", "反馈未能提交")); });
       });
@@ -164,7 +164,7 @@
     var body = el("div");
     box.appendChild(body);
     renderAnswer(body, m);
-    box.appendChild(feedbackRow(m));
+    if (m.feedbackToken) box.appendChild(feedbackRow(m));  // no token: the answer was not logged
     return box;
   }
 
@@ -224,7 +224,7 @@
         } else if (name === "citations") {
           finished = true;
           var m = { role: "assistant", content: payload.answer, citations: payload.citations, refused: payload.refused,
-            status: payload.status, conversationId: payload.conversation_id };
+            status: payload.status, feedbackToken: payload.feedback_token };
           messages.push(m); save();
           var done = renderMessage(m);
           box.replaceWith(done); box = done; scroll();

@@ -49,14 +49,38 @@ def test_eval_prints_metrics(index_settings: Settings) -> None:
     assert scores["hit@5"] >= 0.95 and scores["mrr"] >= 0.85
 
 
-def test_ingest_reports_skipped_files_and_counts(tmp_path: Path, corpus_copy: Path) -> None:
+def test_ingest_names_files_it_could_not_index_and_indexes_the_rest(tmp_path: Path, corpus_copy: Path) -> None:
     (corpus_copy / "broken.docx").write_bytes(b"not a zip")
+    (corpus_copy / "chrome.txt").write_text("首页 > 通知公告 > 正文\n版权所有 ©2024 某某门户网站\n", encoding="utf-8")
     result = policyqa("ingest", str(corpus_copy), "--index-dir", str(tmp_path / "idx"), "--quiet")
-    assert result.returncode == 0, result.stderr
-    assert "broken.docx" in result.stderr
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: not indexed:")]
+    assert len(errors) == 2
+    assert any("broken.docx" in e for e in errors) and any("chrome.txt: no text left" in e for e in errors)
     assert "Indexed 5 documents" in result.stdout
     again = policyqa("ingest", str(corpus_copy), "--index-dir", str(tmp_path / "idx"), "--quiet")
     assert "Index is up to date" in again.stdout
+
+
+def test_a_one_line_notice_keeps_its_body_and_the_report_counts_what_cleaning_removed(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = (
+        "为做好今年招生工作，现通知如下。一、适龄儿童按学区就近入学。二、随迁子女凭居住证入学，报名时间为7月1日至10日。"
+    )
+    crumbs, footer = "当前位置：首页 > 政务公开 > 通知公告", "包头市人民政府门户网站 版权所有"
+    (corpus / "notice.txt").write_text(f"{crumbs} 包头市教育局关于做好招生工作的通知 {body}{footer}", encoding="utf-8")
+    report = tmp_path / "report.json"
+    result = policyqa("ingest", str(corpus), "--index-dir", str(tmp_path / "idx"), "--quiet", "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    assert "Indexed 1 documents" in result.stdout
+    assert "notice.txt: kept" in result.stdout
+    [row] = json.loads(report.read_text("utf-8"))
+    assert row["file"].endswith("notice.txt") and row["removed"] > 0 and row["kept"] >= len(body)
+    found = policyqa("search", "随迁子女 报名时间", "--json", "--index-dir", str(tmp_path / "idx"))
+    [hit] = json.loads(found.stdout)["results"]
+    assert body in hit["text"] and "门户网站" not in hit["text"]
+    assert hit["region"] == "内蒙古自治区包头市" and hit["region_source"] == "issuer"  # 包头市教育局关于…
 
 
 def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:

@@ -45,10 +45,8 @@ def test_widget_is_cacheable_and_revalidates_with_304(client: TestClient) -> Non
 def test_every_answer_is_logged_and_feedback_attaches_to_it(client: TestClient, settings: Settings) -> None:
     answer = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？"}).json()
     refusal = client.post("/api/chat", json={"question": "上海市小学入学需要积分吗？"}).json()
-    assert (
-        client.post("/api/feedback", json={"conversation_id": answer["conversation_id"], "helpful": False}).status_code
-        == 204
-    )
+    feedback = {"feedback_token": answer["feedback_token"], "helpful": False}
+    assert client.post("/api/feedback", json=feedback).status_code == 204
     rows = {r.id: r for r in ConversationLog(settings.db_path).since()}
     logged = rows[answer["conversation_id"]]
     assert logged.question == "玉泉区教师缺编多少人？" and "719名" in logged.answer
@@ -57,17 +55,32 @@ def test_every_answer_is_logged_and_feedback_attaches_to_it(client: TestClient, 
     assert rows[refusal["conversation_id"]].refused and rows[refusal["conversation_id"]].helpful is None
 
 
-def test_feedback_for_an_unknown_conversation_is_a_404(client: TestClient) -> None:
-    response = client.post("/api/feedback", json={"conversation_id": 999_999, "helpful": True})
-    assert response.status_code == 404 and "找不到这条回答" in response.json()["detail"]
+def test_feedback_needs_the_conversations_token_not_its_guessable_id(client: TestClient) -> None:
+    answer = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？"}).json()
+    assert answer["conversation_id"] >= 1 and len(answer["feedback_token"]) >= 20
+    for guess in ("x" * 22, str(answer["conversation_id"]).rjust(8, "0")):
+        response = client.post("/api/feedback", json={"feedback_token": guess, "helpful": True})
+        assert response.status_code == 404 and "找不到这条回答" in response.json()["detail"]
+    old_style = client.post("/api/feedback", json={"conversation_id": 2**63, "helpful": True})
+    assert old_style.status_code == 422
+
+
+def test_feedback_is_rate_limited(settings: Settings) -> None:
+    limited = settings.model_copy(update={"rate_limit_per_minute": 1, "rate_limit_burst": 2})
+    with TestClient(create_app(limited)) as client:
+        codes = [
+            client.post("/api/feedback", json={"feedback_token": "y" * 22, "helpful": True}).status_code
+            for _ in range(4)
+        ]
+    assert codes[:2] == [404, 404] and 429 in codes[2:]
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"conversation_id": 1}, "helpful"),
-        ({"conversation_id": 0, "helpful": True}, "conversation_id"),
-        ({"conversation_id": 1, "helpful": True, "ip": "1.2.3.4"}, "ip"),
+        ({"feedback_token": "a" * 22}, "helpful"),
+        ({"feedback_token": "", "helpful": True}, "feedback_token"),
+        ({"feedback_token": "a" * 22, "helpful": True, "ip": "1.2.3.4"}, "ip"),
     ],
 )
 def test_bad_feedback_is_rejected(client: TestClient, body: dict, field: str) -> None:
@@ -83,10 +96,11 @@ def test_retention_deletes_old_conversations(tmp_path: Path) -> None:
     log = ConversationLog(tmp_path / "log.sqlite3", retention_days=30)
     old = log.record("旧问题", Answer("旧回答"), 5.0)
     new = log.record("新问题", Answer("新回答"), 5.0)
+    assert old and new
     with sqlite3.connect(tmp_path / "log.sqlite3") as db:
-        db.execute("UPDATE conversations SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old,))
+        db.execute("UPDATE conversations SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old.id,))
     assert log.purge() == 1
-    assert [r.id for r in log.since()] == [new]
+    assert [r.id for r in log.since()] == [new.id]
 
 
 def test_a_log_from_before_three_states_is_upgraded_in_place(tmp_path: Path) -> None:
@@ -121,3 +135,46 @@ def test_cors_allows_only_listed_origins(client: TestClient) -> None:
     assert "access-control-allow-origin" not in refused.headers
     simple = client.get("/api/health", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in simple.headers
+
+
+def _sse_events(text: str) -> list[str]:
+    return [line.removeprefix("event: ") for line in text.splitlines() if line.startswith("event: ")]
+
+
+def test_a_corrupt_log_file_does_not_stop_the_server_or_the_answers(settings: Settings) -> None:
+    settings.db_path.write_bytes(b"this is not a SQLite database" * 100)
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/api/health").json()
+        assert health["status"] == "ok" and "disabled" in health["conversation_log"]
+        answer = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？"})
+        assert answer.status_code == 200 and "719名" in answer.json()["answer"]
+        assert answer.json()["feedback_token"] is None
+        stream = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？", "stream": True})
+        assert _sse_events(stream.text)[-2:] == ["citations", "done"]
+
+
+def test_a_log_that_fails_to_write_still_answers_and_says_so(settings: Settings) -> None:
+    import sqlite3
+
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/chat", json={"question": "学位"}).json()["feedback_token"]
+        with sqlite3.connect(settings.db_path) as db:  # another process holds the write lock
+            db.execute("BEGIN EXCLUSIVE")
+            client.app.state.log.timeout = 0.1
+            answer = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？"})
+            stream = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？", "stream": True})
+            health = client.get("/api/health").json()
+        assert answer.status_code == 200 and "719名" in answer.json()["answer"]
+        assert answer.json()["conversation_id"] is None and answer.json()["feedback_token"] is None
+        assert _sse_events(stream.text)[-2:] == ["citations", "done"]
+        assert "conversation log" in health["conversation_log"]
+        assert client.post("/api/chat", json={"question": "学位"}).json()["feedback_token"]  # recovered
+        assert client.get("/api/health").json()["conversation_log"] == "ok"
+
+
+def test_phone_and_id_numbers_are_masked_before_they_are_logged(client: TestClient, settings: Settings) -> None:
+    question = "我手机13812345678，身份证110101201201011234，孩子能在玉泉区上学吗"
+    client.post("/api/chat", json={"question": question})
+    [logged] = [r for r in ConversationLog(settings.db_path).since() if "玉泉区上学" in r.question]
+    assert "13812345678" not in logged.question and "110101201201011234" not in logged.question
+    assert "[手机号]" in logged.question and "[身份证号]" in logged.question

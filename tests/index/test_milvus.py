@@ -28,7 +28,7 @@ def milvus_service(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -
 
 def test_dense_search_matches_faiss(milvus_service: SearchService, service: SearchService) -> None:
     encoder = service.retriever.encoder
-    dense = RetrievalConfig(mode="dense", jurisdiction=False)
+    dense = RetrievalConfig(mode="dense", jurisdiction="off")
     on_milvus = HybridRetriever(milvus_service.retriever.index, encoder, config=dense)
     on_faiss = HybridRetriever(service.retriever.index, encoder, config=dense)
     for question in ("玉泉区教师缺编多少人？", "包头市“县管校聘”改革是怎么推进的？", "康巴什区课后服务"):

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
+import shutil
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.config import Settings
 from app.evaluation import evaluate_retrieval, load_qa
-from app.service import SearchService
+from app.service import SearchService, ingest_directory
 from index.retrieve import HybridRetriever, RetrievalConfig, SearchFilters
-from tests.conftest import DEV_QA
+from ingest.load import MANIFEST_NAME
+from tests.conftest import CORPUS, DEV_QA
+
+# a notice as scraped: its title names no place and it has no manifest row, but it answers a 玉泉区 question
+UNKNOWN_REGION_NOTICE = (
+    "关于做好2024年义务教育阶段招生入学工作的通知\n"
+    "各学校：\n"
+    "为做好今年秋季招生，现将有关事项通知如下。玉泉区、赛罕区、新城区、回民区适龄儿童统一通过招生平台报名。"
+    "随迁子女入学需提供居住证、务工证明和户口簿，报名时间为7月1日至7月10日。\n"
+)
 
 
 def top_doc(service: SearchService, question: str, **filters) -> str:
@@ -55,9 +69,11 @@ class TestJurisdiction:
         assert top_doc(service, question) == doc
 
     def test_district_question_can_use_the_city_wide_policy(self, service: SearchService) -> None:
-        # 昆区 is in 包头; 包头's 县管校聘 reform applies there, 玉泉区's (in 呼和浩特) does not
-        hits = service.search("昆区 县管校聘", 10)
+        # 昆区 is in 包头: its own passages first, then 包头's 县管校聘 reform (it applies there) before
+        # 玉泉区's (in 呼和浩特, another city)
+        hits = service.search("昆区 县管校聘", 20)
         docs = [h.chunk.doc_id[:3] for h in hits]
+        assert docs[0] == "000" and "县管校聘" in hits[0].chunk.text
         assert "002" in docs
         assert "001" not in docs[: docs.index("002")]
 
@@ -69,6 +85,43 @@ class TestJurisdiction:
     def test_place_outside_the_corpus_changes_nothing(self, service: SearchService) -> None:
         hits = service.search("上海市小学入学需要积分吗", 5)
         assert all(h.region_tier == 0 for h in hits)
+
+
+@pytest.fixture(scope="module")
+def no_manifest(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    """The sample files without their manifest, plus a notice whose region nothing states."""
+    tmp = tmp_path_factory.mktemp("no-manifest")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns(MANIFEST_NAME))
+    (corpus / "notice.txt").write_text(UNKNOWN_REGION_NOTICE, encoding="utf-8")
+    settings = Settings(index_dir=tmp / "index")
+    ingest_directory(settings, corpus, progress=False)
+    service = SearchService(settings)
+    service.warm_up()
+    return service
+
+
+class TestSoftJurisdiction:
+    QUESTION = "玉泉区随迁子女入学报名要带什么材料，什么时候报名"
+
+    def test_a_document_of_unknown_region_competes_on_its_text(self, no_manifest: SearchService) -> None:
+        assert no_manifest.retriever.index.documents["notice"].region is None
+        assert no_manifest.search(self.QUESTION, 1)[0].chunk.doc_id == "notice"
+
+    def test_strict_jurisdiction_walls_it_off(self, no_manifest: SearchService) -> None:
+        r = no_manifest.retriever
+        strict = HybridRetriever(r.index, r.encoder, r.gazetteer, RetrievalConfig(jurisdiction="strict"))
+        assert "notice" not in [h.chunk.doc_id for h in strict.search(self.QUESTION, 5)]
+
+    def test_regions_come_from_what_the_documents_state(self, no_manifest: SearchService) -> None:
+        documents = no_manifest.retriever.index.documents
+        yuquan = next(m for d, m in documents.items() if d.startswith("001"))
+        assert yuquan.region == "内蒙古自治区呼和浩特市玉泉区" and yuquan.region_source in ("title", "publisher")
+
+    def test_a_place_named_only_in_an_unknown_region_document_is_covered(self, no_manifest: SearchService) -> None:
+        r = no_manifest.retriever
+        assert r.covers(r.named_places("赛罕区怎么报名"))  # only the notice names it
+        assert not r.covers(r.named_places("上海市怎么报名"))
 
 
 class TestFilters:
@@ -87,6 +140,40 @@ class TestFilters:
         dated = service.search("教育", 20, SearchFilters(date_from="2023-01-01"))
         assert {h.chunk.doc_id[:3] for h in dated} == {"002"}  # undated documents never pass a date filter
         assert service.search("教育", 5, SearchFilters(date_to="2000-01-01")) == []
+
+
+class TestFiltersNeverCrash:
+    PLACES = (None, "乌海市", "昆区", "包头", "上海市", "不存在区")
+    QUESTIONS = ("玉泉区小学学位缺多少", "昆区县管校聘", "上海市积分入学", "学位", "zzz")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        question=st.sampled_from(QUESTIONS),
+        region=st.sampled_from(PLACES),
+        doc_id=st.sampled_from((None, "004_d6cde3a42d9d44eb", "001_b2c1ccd4563cbf07", "missing")),
+        date_from=st.sampled_from((None, "2000-01-01", "2023-01-01", "2030-01-01")),
+        date_to=st.sampled_from((None, "2000-01-01", "2024-12-31")),
+        k=st.integers(1, 20),
+        mode=st.sampled_from(("hybrid", "bm25", "dense")),
+        jurisdiction=st.sampled_from(("soft", "strict", "off")),
+    )
+    def test_any_combination_returns_hits_that_pass_the_filters(
+        self, service: SearchService, question, region, doc_id, date_from, date_to, k, mode, jurisdiction
+    ) -> None:
+        r = service.retriever
+        config = RetrievalConfig(mode=mode, jurisdiction=jurisdiction)
+        retriever = HybridRetriever(r.index, r.encoder, r.gazetteer, config)
+        hits = retriever.search(question, k, SearchFilters(region, doc_id, date_from, date_to))
+        assert len(hits) <= k
+        for hit in hits:
+            meta = hit.chunk.metadata
+            assert doc_id is None or hit.chunk.doc_id == doc_id
+            assert date_from is None or (meta.date is not None and meta.date >= date_from)
+            assert date_to is None or (meta.date is not None and meta.date <= date_to)
+
+    def test_the_reported_crash(self, service: SearchService) -> None:
+        hits = service.search("玉泉区小学学位缺多少", 5, SearchFilters(region="乌海市"))
+        assert hits and {h.chunk.doc_id[:3] for h in hits} == {"004"}
 
 
 class TestFusion:

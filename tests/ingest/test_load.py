@@ -136,3 +136,41 @@ class TestCorpus:
     def test_missing_directory(self, tmp_path: Path) -> None:
         with pytest.raises(FileNotFoundError, match="does not exist"):
             load_corpus(tmp_path / "nope", progress=False)
+
+
+def test_files_sharing_a_stem_get_distinct_ids(tmp_path: Path) -> None:
+    (tmp_path / "notice.txt").write_text("包头市招生通知\n小学一年级报名时间为每年6月1日至6月10日。\n", "utf-8")
+    (tmp_path / "notice.md").write_text("# 包头市招生通知\n初中报名时间为每年7月1日至7月10日。\n", "utf-8")
+    (tmp_path / "other.txt").write_text("乌海市通知\n幼儿园报名时间为每年5月。\n", "utf-8")
+    loaded = load_corpus(tmp_path, progress=False)
+    assert sorted(d.doc_id for d in loaded.documents) == ["notice.md", "notice.txt", "other"]
+    assert not loaded.errors
+
+
+class TestRegionsFromTheText:
+    def _region(self, tmp_path: Path, text: str) -> tuple[str | None, str | None]:
+        (tmp_path / "doc.txt").write_text(text, "utf-8")
+        [doc] = load_corpus(tmp_path, progress=False).documents
+        return doc.metadata.region, doc.metadata.region_source
+
+    def test_title(self, tmp_path: Path) -> None:
+        assert self._region(tmp_path, "长春市义务教育招生方案\n各学校按学区招生。\n") == ("吉林省长春市", "title")
+
+    def test_publisher(self, tmp_path: Path) -> None:
+        text = "关于做好招生工作的通知\n发布机构：乌海市教育局\n各学校按学区招生。\n"
+        assert self._region(tmp_path, text) == ("内蒙古自治区乌海市", "publisher")
+
+    def test_issuing_body_in_the_first_lines(self, tmp_path: Path) -> None:
+        text = "关于做好招生工作的通知\n包头市教育局\n各学校按学区招生。\n"
+        assert self._region(tmp_path, text) == ("内蒙古自治区包头市", "issuer")
+
+    def test_a_place_that_dominates_the_body(self, tmp_path: Path) -> None:
+        text = (
+            "招生工作安排\n昆区各小学按学区招生。昆都仑区教育局负责审核。包头市统一平台报名。昆区民办学校同步招生。\n"
+        )
+        assert self._region(tmp_path, text) == ("内蒙古自治区包头市昆都仑区", "body")
+
+    def test_no_guess_when_places_are_mixed_or_absent(self, tmp_path: Path) -> None:
+        mixed = "招生工作安排\n上海市、北京市、天津市、重庆市的做法值得学习。\n"
+        assert self._region(tmp_path, mixed) == (None, None)
+        assert self._region(tmp_path, "招生工作安排\n各学校按学区招生。\n") == (None, None)

@@ -162,6 +162,25 @@ class TestUpload:
         duplicate = upload(client, "a.txt", NOTICE)
         assert duplicate.status_code == 409 and "已存在" in duplicate.json()["detail"]
 
+    def test_a_file_with_the_same_stem_is_refused_and_reindex_keeps_working(
+        self, client: TestClient, settings: Settings
+    ) -> None:
+        assert upload(client, "notice.txt", NOTICE).status_code == 201
+        before = corpus_state(settings.corpus_dir)
+        twin = upload(client, "notice.md", NOTICE)
+        assert twin.status_code == 409 and "notice.txt" in twin.json()["detail"]
+        assert corpus_state(settings.corpus_dir) == before
+        # a twin copied in by hand gets its own id; re-indexing is not blocked
+        (settings.corpus_dir / "notice.md").write_bytes(NOTICE)
+        ids = {d["doc_id"] for d in client.get("/api/admin/documents", headers=AUTH).json()}
+        assert {"notice.txt", "notice.md"} <= ids
+        assert client.post("/api/admin/reindex", headers=AUTH).status_code == 202
+        deadline = time.monotonic() + 120
+        while client.get("/api/admin/index", headers=AUTH).json()["reindex_running"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = client.get("/api/admin/index", headers=AUTH).json()
+        assert status["last_reindex"]["ok"] and status["documents"] == 7, status
+
 
 class TestManage:
     def test_list_replace_delete(self, client: TestClient, settings: Settings) -> None:
@@ -194,7 +213,7 @@ class TestManage:
             "上海小学入学要积分吗？",
         ]:
             answer = client.post("/api/chat", json={"question": question}).json()
-        client.post("/api/feedback", json={"conversation_id": answer["conversation_id"], "helpful": False})
+        client.post("/api/feedback", json={"feedback_token": answer["feedback_token"], "helpful": False})
         report = client.get("/api/admin/report", headers=AUTH).json()
         assert report["conversations"] == 5
         assert report["frequent"][0]["count"] == 3 and report["frequent"][0]["question"].startswith("玉泉区教师缺编")

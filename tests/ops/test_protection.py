@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,35 @@ class TestRequestLimits:
             "/api/chat", content=b"{" + b" " * 70_000 + b"}", headers={"Content-Type": "application/json"}
         )
         assert response.status_code == 413 and response.json()["error"] == "payload_too_large"
+
+    def test_a_chunked_body_without_content_length_is_cut_off_at_the_limit(self, limited: TestClient) -> None:
+        sent = 0
+
+        def chunks() -> Iterator[bytes]:
+            nonlocal sent
+            yield b'{"question": "'
+            for _ in range(1000):  # 64 MB if it were all read
+                sent += 65536
+                yield b"a" * 65536
+            yield b'"}'
+
+        response = limited.post("/api/chat", content=chunks(), headers={"Content-Type": "application/json"})
+        assert response.status_code == 413 and response.json()["error"] == "payload_too_large"
+        assert "KB" in response.json()["detail"]
+
+    def test_a_lone_surrogate_is_a_422_in_chinese_for_json_and_stream(self, limited: TestClient) -> None:
+        body = b'{"question": "\\ud800\xe7\x8e\x89\xe6\xb3\x89\xe5\x8c\xba", "stream": %s}'
+        for stream in (b"false", b"true"):
+            response = limited.post("/api/chat", content=body % stream, headers={"Content-Type": "application/json"})
+            assert response.status_code == 422, response.text
+            assert "无法识别的字符" in response.json()["detail"]
+
+    def test_a_malformed_nested_body_gets_a_chinese_message(self, limited: TestClient) -> None:
+        response = limited.post(
+            "/api/feedback", content=b'{"helpful": tru', headers={"Content-Type": "application/json"}
+        )
+        assert 400 <= response.status_code < 500
+        assert re.search(r"[\u4e00-\u9fff]", response.json()["detail"]), response.text
 
     @pytest.mark.parametrize(
         ("method", "path", "kwargs"),

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.answering.chat import HEDGES, RELATED_TAIL, ChatService, chat_service
+from app.answering.chat import HEDGES, RELATED_TAIL, ChatConfig, ChatService, chat_service
 from app.answering.models import Answer, Turn
 from app.evaluation import evaluate_chat, load_qa
 from app.service import SearchService
@@ -116,8 +116,31 @@ class TestJurisdiction:
         answer = chat.ask("集团化办学覆盖多少所学校？")
         assert not answer.refused
         assert "昆都仑区：" in answer.answer and "32所" in answer.answer
-        assert "玉泉区：" in answer.answer and "27所" in answer.answer
+        assert "玉泉区（2022年7月）：" in answer.answer and "27所" in answer.answer  # each region with its date
         assert_citations_resolve(answer, service)
+
+    def test_asked_which_places_every_region_that_says_so_is_shown(self, chat: ChatService, service) -> None:
+        answer = chat.ask("哪些地方在推行县管校聘？")
+        assert answer.status != "refused"
+        for place, words in (
+            ("昆都仑区", "县管校聘"),
+            ("康巴什区", "县管校聘"),
+            ("玉泉区", "区管校聘"),
+            ("包头", "县管校聘"),
+        ):
+            assert any(place in (c.region or "") and words in c.quote for c in answer.citations), place
+        assert_citations_resolve(answer, service)
+
+    def test_more_regions_than_shown_are_named(self, service: SearchService) -> None:
+        narrow = ChatService(service, ChatConfig(max_regions=2))
+        answer = narrow.ask("骨干教师培养多少名？")
+        assert answer.status == "answered"
+        assert answer.answer.count("：") >= 3 and "另有2个地区" in answer.answer
+
+    def test_a_district_question_quotes_the_district_before_the_city(self, chat: ChatService) -> None:
+        answer = chat.ask("昆区县管校聘储备多少个岗位")
+        assert "200个岗位" in answer.answer and "300个岗位" not in answer.answer
+        assert answer.citations[0].doc_id.startswith("000")
 
     def test_named_place_is_answered_only_from_its_documents(self, chat: ChatService) -> None:
         answer = chat.ask("昆区集团化办学覆盖多少所学校？")
