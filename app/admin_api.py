@@ -13,10 +13,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.conversations import ConversationLog
-from app.documents import DocumentLibrary, UploadRejected
+from app.documents import DocumentLibrary, UploadRejected, size_label
 from app.errors import AdminAuthError
 from app.report import build_report
 from app.service import SearchService, encoder_for, ingest_directory
@@ -98,8 +99,7 @@ class DocumentOut(BaseModel):
 
 
 def _library(request: Request) -> DocumentLibrary:
-    settings: Settings = request.app.state.settings
-    return DocumentLibrary(settings.corpus_dir, settings.upload_max_bytes)
+    return request.app.state.library
 
 
 LibraryDep = Annotated[DocumentLibrary, Depends(_library)]
@@ -128,7 +128,7 @@ def _out(doc, indexed: set[str]) -> DocumentOut:
 async def _read_upload(file: UploadFile, limit: int) -> bytes:
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise UploadRejected(f"文件太大（最多 {limit // (1024 * 1024)} MB）", 413)
+        raise UploadRejected(f"文件太大（最多 {size_label(limit)}）", 413)
     return data
 
 
@@ -162,7 +162,7 @@ def list_documents(request: Request, library: LibraryDep) -> list[DocumentOut]:
 async def upload_document(request: Request, library: LibraryDep, file: UploadDep, metadata: MetadataDep) -> DocumentOut:
     """Add a document (.txt .md .html .pdf .docx) with its metadata. Re-index to make it searchable."""
     data = await _read_upload(file, library.max_bytes)
-    doc = library.save(file.filename or "", data, metadata)
+    doc = await run_in_threadpool(library.save, file.filename or "", data, metadata)
     return _out(doc, _indexed_ids(request))
 
 
@@ -173,7 +173,7 @@ async def replace_document(
     """Replace a document's file and metadata (the file keeps its name, so its id stays the same)."""
     current = library.find(doc_id)
     data = await _read_upload(file, library.max_bytes)
-    doc = library.save(current.file, data, metadata, replace=True)
+    doc = await run_in_threadpool(library.save, current.file, data, metadata, True)
     return _out(doc, _indexed_ids(request))
 
 

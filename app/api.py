@@ -19,6 +19,7 @@ from app.answering.chat import chat_service
 from app.chat_api import router as chat_router
 from app.config import Settings
 from app.conversations import ConversationLog
+from app.documents import library_for
 from app.errors import InvalidRequest, install_error_handlers
 from app.limits import BodySizeLimit, RateLimiter, SecurityHeaders, rate_limit
 from app.service import SearchService
@@ -107,6 +108,7 @@ def health(service: ServiceDep, request: Request) -> Health | JSONResponse:
         documents=len(index.doc_ids),
         passages=len(index.chunks),
         encoder=index.encoder_id,
+        detail=service.reload_error,
         conversation_log=log_state,
     )
 
@@ -154,6 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.error("starting without an index: %s", exc)
         app.state.service = service
         app.state.chat = chat_service(service)
+        if service.ready:
+            app.state.chat.warm_up()
         app.state.log = ConversationLog(settings.db_path, settings.log_retention_days)
         app.state.index_job = IndexJob(settings)
         yield
@@ -165,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_route_id,
     )
     app.state.settings = settings
+    app.state.library = library_for(settings)  # one per app: its lock orders every change to the corpus
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)

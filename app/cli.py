@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from index.errors import IndexError_
 from index.retrieve import SearchFilters
 from index.store import BuildReport
 from ingest.models import PolicyDocument
+
+if TYPE_CHECKING:
+    from app.documents import DocumentLibrary
 
 cli = typer.Typer(
     help="policyqa: question answering over local education policy documents.",
@@ -162,11 +165,10 @@ docs = typer.Typer(help="Manage the documents in the corpus directory (what the 
 cli.add_typer(docs, name="docs")
 
 
-def _library():
-    from app.documents import DocumentLibrary
+def _library() -> DocumentLibrary:
+    from app.documents import library_for
 
-    settings = Settings()
-    return DocumentLibrary(settings.corpus_dir, settings.upload_max_bytes)
+    return library_for(Settings())
 
 
 @docs.command("list")

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         default_factory=list, description="Keys for the admin API (X-API-Key header); empty disables it."
     )
     upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest document an admin may upload.")
+    upload_parse_seconds: float = Field(
+        60.0, gt=0, description="Longest an upload may take to read (in a separate, memory-bounded process)."
+    )
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body on public endpoints.")
     trusted_proxies: list[str] = Field(
         default_factory=list,

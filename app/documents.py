@@ -7,6 +7,7 @@ or a crash changes nothing. Indexing is separate: ``policyqa ingest`` or ``POST 
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import os
 import re
@@ -14,16 +15,20 @@ import tempfile
 import threading
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from app.config import Settings
 from ingest.errors import IngestError
-from ingest.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, corpus_ids, decode_text, load_file, read_manifest
+from ingest.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, corpus_ids, decode_text, read_manifest
 from ingest.metadata import iso_date, web_url
 from ingest.models import DocumentMetadata
-from ingest.pipeline import prepare_document
+from ingest.pipeline import check_readable
 
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff.\-]+")
+_MAX_NAME_BYTES = 200  # file systems allow 255; the rest is room for temporary names
 _FIELDS = ("file", "title", "region", "publisher", "date", "source_url", "doc_number")
 
 
@@ -48,10 +53,19 @@ class LibraryDocument:
     metadata: DocumentMetadata
 
 
+def size_label(size: int) -> str:
+    """``20 MB`` / ``48 KB``: a limit as people read it."""
+    return f"{size // 1024**2} MB" if size >= 1024**2 else f"{max(size // 1024, 1)} KB"
+
+
 def safe_filename(name: str) -> str:
     """The file's own name (no directories), with only letters, digits, CJK, '.', '-' and '_'."""
     base = PurePosixPath(name.replace("\\", "/")).name
     cleaned = _UNSAFE.sub("_", base).strip("._")
+    if len(cleaned.encode("utf-8")) > _MAX_NAME_BYTES:
+        raise UploadRejected(
+            f"文件名太长（最多 {_MAX_NAME_BYTES} 字节，约 {_MAX_NAME_BYTES // 3} 个汉字），请改短后上传", 422
+        )
     suffix = PurePosixPath(cleaned).suffix.lower()
     if not cleaned or not PurePosixPath(cleaned).stem.strip("_"):
         raise UploadRejected("文件名无效")
@@ -82,11 +96,30 @@ def check_content(name: str, data: bytes) -> None:
             raise UploadRejected("文件内容不是可识别的文本（可能是二进制文件或编码无法识别）", 415) from exc
 
 
+def library_for(settings: Settings) -> DocumentLibrary:
+    return DocumentLibrary(settings.corpus_dir, settings.upload_max_bytes, settings.upload_parse_seconds)
+
+
 class DocumentLibrary:
-    def __init__(self, corpus_dir: Path, max_bytes: int) -> None:
+    """One per app. Changes hold a thread lock and a file lock on the corpus directory, so concurrent
+    uploads and deletes — from this process or another (``policyqa docs``) — never interleave."""
+
+    def __init__(self, corpus_dir: Path, max_bytes: int, parse_timeout: float = 60.0) -> None:
         self.root = Path(corpus_dir)
         self.max_bytes = max_bytes
+        self.parse_timeout = parse_timeout
         self._lock = threading.Lock()
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            fd = os.open(self.root, os.O_RDONLY)  # the directory itself is the lock: no lock file lying about
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)
 
     def list(self) -> list[LibraryDocument]:
         """The documents as ingest sees them (same files, same ids)."""
@@ -111,7 +144,7 @@ class DocumentLibrary:
     def save(self, filename: str, data: bytes, metadata: DocumentMetadata, replace: bool = False) -> LibraryDocument:
         """Check an upload completely, then store it and its manifest row; on any problem nothing changes."""
         if len(data) > self.max_bytes:
-            raise UploadRejected(f"文件太大（最多 {self.max_bytes // (1024 * 1024)} MB）", 413)
+            raise UploadRejected(f"文件太大（最多 {size_label(self.max_bytes)}）", 413)
         name = safe_filename(filename)
         check_content(name, data)
         if metadata.date and iso_date(metadata.date) != metadata.date:
@@ -121,8 +154,7 @@ class DocumentLibrary:
         for value in metadata.to_dict().values():
             if value and any(unicodedata.category(c).startswith("C") for c in value):
                 raise UploadRejected("元数据中含有控制字符等无效字符", 422)
-        self.root.mkdir(parents=True, exist_ok=True)
-        with self._lock:
+        with self._changing():
             target = self.root / name
             if target.exists() and not replace:
                 raise UploadRejected(f"文件“{name}”已存在；如需替换请使用替换操作", 409)
@@ -135,17 +167,18 @@ class DocumentLibrary:
                 raise DocumentNotFound(PurePosixPath(name).stem)
             tmp = self._write_temp(data, suffix=target.suffix)
             try:
-                raw = load_file(tmp, doc_id=target.stem)
-                prepare_document(raw, metadata)  # the same checks ingest makes: text left after cleaning
+                # the same checks ingest makes (text left after cleaning), in a bounded child process
+                check_readable(tmp, target.stem, metadata, self.parse_timeout)
+                os.replace(tmp, target)
             except IngestError as exc:
-                tmp.unlink(missing_ok=True)
                 raise UploadRejected(f"无法读取文件内容：{exc.reason}", 422) from exc
-            os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)  # gone already when it was moved into place
             self._write_manifest_row(name, metadata)
         return next(d for d in self.list() if d.file == name)
 
     def remove(self, doc_id: str) -> None:
-        with self._lock:
+        with self._changing():
             doc = self.find(doc_id)
             (self.root / doc.file).unlink()
             self._write_manifest_row(doc.file, None)

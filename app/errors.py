@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.documents import DocumentNotFound, UploadRejected
 from app.limits import RateLimited
-from index.errors import EncoderMismatch, IndexCorrupt, IndexNotBuilt
+from index.errors import IndexError_
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +107,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def document_not_found(_: Request, exc: DocumentNotFound) -> JSONResponse:
         return _error(404, "not_found", f"找不到文档“{exc}”")
 
-    @app.exception_handler(IndexNotBuilt)
-    @app.exception_handler(EncoderMismatch)
-    @app.exception_handler(IndexCorrupt)
+    @app.exception_handler(IndexError_)  # not built, corrupt, another encoder, model directory missing
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.error("index unavailable: %s", exc)
         return _error(503, "index_unavailable", "服务暂时不可用：政策文件索引尚未就绪，请稍后再试。")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.config import Settings
 from index.encoders import load_encoder
-from index.errors import IndexNotBuilt
+from index.errors import IndexError_, IndexNotBuilt
 from index.protocols import Encoder
 from index.retrieve import Hit, HybridRetriever, RetrievalConfig, SearchFilters
 from index.store import BuildReport, BuildSettings, IndexStore
@@ -25,6 +25,7 @@ from ingest.models import PolicyDocument
 from ingest.pipeline import CorpusLoad, load_corpus
 
 log = logging.getLogger(__name__)
+_WARM_UP_QUERY = "义务教育学校招生入学"
 
 
 def encoder_for(settings: Settings) -> Encoder:
@@ -82,6 +83,8 @@ class SearchService:
         self._build_link: str | None = None
         self._checked_at = 0.0
         self._reload_lock = threading.Lock()
+        self.reload_error: str | None = None  # a new build that could not be loaded (the old one keeps serving)
+        self._failed_link: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -95,9 +98,12 @@ class SearchService:
         return self._retriever
 
     def warm_up(self) -> None:
-        """Load the encoder and the current index (idempotent)."""
+        """Load the current index and the encoder's weights, and answer one query, so the first user does not
+        wait for them (idempotent)."""
         if self._retriever is None:
             self._load()
+            assert self._retriever is not None
+            self._retriever.search(_WARM_UP_QUERY, 1)
 
     def _load(self) -> None:
         link = self.store.current_build_id()
@@ -112,15 +118,20 @@ class SearchService:
         if now - self._checked_at < self.settings.reload_check_seconds:
             return
         self._checked_at = now
-        if self.store.current_build_id() == self._build_link and self._retriever is not None:
+        link = self.store.current_build_id()
+        if self._retriever is not None and link in (self._build_link, self._failed_link):
             return
         if not self._reload_lock.acquire(blocking=False):
             return  # another request is loading the new build; keep serving the old one
         try:
             self._load()
-        except IndexNotBuilt:
+            self.reload_error = self._failed_link = None
+        except (IndexError_, OSError, ValueError) as exc:
             if self._retriever is None:
                 raise
+            # a corrupt build or another encoder: keep answering from the loaded index, say so in /api/health
+            self.reload_error, self._failed_link = f"build {link} could not be loaded: {exc}", link
+            log.error("%s; still serving %s", self.reload_error, self._build_link)
         finally:
             self._reload_lock.release()
 

@@ -26,6 +26,10 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MANIFEST_NAME = "manifest.csv"
 _META_KEYS = ("title", "region", "publisher", "date", "source_url", "doc_number")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+# limits that keep one hostile file from eating the machine: a PDF's pages, a .docx's unpacked size and ratio
+MAX_PDF_PAGES = 2000
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 200
 
 
 def decode_text(data: bytes, path: str) -> str:
@@ -33,7 +37,10 @@ def decode_text(data: bytes, path: str) -> str:
     if not data.strip():
         raise EmptyDocument(path, "the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:  # odd length, or broken surrogate pairs
+            raise IngestError(path, "the UTF-16 text is damaged (truncated or invalid)") from exc
     if b"\x00" in data[:4096]:
         raise IngestError(path, "looks like a binary file, not text")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -88,11 +95,35 @@ def _load_pdf(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
 
     try:
         reader = PdfReader(io.BytesIO(data))
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise IngestError(path, f"the PDF has {len(reader.pages)} pages; at most {MAX_PDF_PAGES} are read")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise IngestError(path, f"cannot read PDF ({exc})") from exc
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise IngestError(path, f"cannot read PDF ({type(exc).__name__})") from exc
     return "\n".join(pages), DocumentMetadata(title=title or None)
+
+
+def _check_zip(data: bytes, path: str) -> None:
+    """A .docx is a zip: refuse a bomb (huge unpacked size or ratio) and XML that declares entities."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_ZIP_RATIO * max(len(data), 1):
+                raise IngestError(path, f"the file unpacks to {unpacked // 1024 // 1024} MB; refused as a zip bomb")
+            for info in infos:
+                if info.filename.endswith(".xml"):
+                    with archive.open(info) as member:
+                        head = member.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise IngestError(path, f"{info.filename} declares a DOCTYPE/entities; refused")
+    except zipfile.BadZipFile as exc:
+        raise IngestError(path, "cannot read DOCX (not a zip file)") from exc
 
 
 def _load_docx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
@@ -100,10 +131,12 @@ def _load_docx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
 
     from docx import Document
 
+    _check_zip(data, path)
     try:
         doc = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise IngestError(path, f"cannot read DOCX ({exc})") from exc
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
+        # lxml's XMLSyntaxError is a SyntaxError
+        raise IngestError(path, f"cannot read DOCX ({type(exc).__name__})") from exc
     lines = [p.text for p in doc.paragraphs]
     for table in doc.tables:
         for row in table.rows:

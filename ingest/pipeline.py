@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import resource
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from tqdm import tqdm
@@ -46,6 +49,47 @@ def prepare_document(raw: RawDocument, given: DocumentMetadata, gazetteer: Gazet
     content_hash = sha256_text(text + json.dumps(meta.to_dict(), ensure_ascii=False, sort_keys=True))
     removed = len("".join(raw.text.split())) - len("".join(text.split()))
     return PolicyDocument(raw.doc_id, raw.path, text, meta, content_hash, max(removed, 0))
+
+
+_CHILD_MEMORY = 2 * 1024**3  # address space a file's reader may use
+
+
+def _check_in_child(path: str, doc_id: str, given: dict, conn: Connection) -> None:
+    """Runs in a child process: read and prepare the file; send None, or the reason it cannot be indexed."""
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
+        prepare_document(load_file(Path(path), doc_id), DocumentMetadata(**given))
+        conn.send(None)
+    except IngestError as exc:
+        conn.send(exc.reason)
+    except MemoryError:
+        conn.send("reading the file needs too much memory")
+    except Exception as exc:  # a reader library failing on a hostile file: a reason, not a crash
+        conn.send(f"cannot read the file ({type(exc).__name__})")
+
+
+def check_readable(path: Path, doc_id: str, given: DocumentMetadata, timeout: float) -> None:
+    """Raise ``IngestError`` unless ``path`` would ingest (text left after cleaning). The file is read in a
+    separate process, bounded in time and memory, so a hostile upload (a 50,000-page PDF, a zip bomb) cannot
+    stall or exhaust the server."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_check_in_child, args=(str(path), doc_id, given.to_dict(), sender), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise IngestError(str(path), f"reading the file took longer than {timeout:.0f} s")
+        reason = receiver.recv()
+    except EOFError:
+        reason = "the reader stopped (the file may be damaged or too large)"
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receiver.close()
+    if reason:
+        raise IngestError(str(path), reason)
 
 
 def load_corpus(directory: Path, progress: bool = True) -> CorpusLoad:

@@ -157,6 +157,13 @@ class ChatService:
             yield TokenEvent(piece)
         yield CitationsEvent(Answer(text, citations, status, "extractive", query=query, confidence=confidence))
 
+    def warm_up(self, question: str = "小学学位缺多少？") -> None:
+        """Pay the first-use costs of the answering steps (lexicon, jieba, sentence vectors) before the first
+        user does; no LLM is called."""
+        evidence = self.gather(question, (), None)
+        if isinstance(evidence, Evidence):
+            self.model.score(evidence.found)
+
     # -- steps -------------------------------------------------------------------------------
 
     def gather(self, question: str, history: Sequence[Turn], region: str | None) -> Evidence | tuple[str, Refusal]:

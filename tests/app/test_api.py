@@ -93,3 +93,38 @@ def test_real_server_end_to_end(live_server: str) -> None:
     results = response.json()["results"]
     assert any("随迁子女" in r["text"] for r in results)
     assert all(r["region"] == "内蒙古自治区呼和浩特市玉泉区" for r in results)
+
+
+def test_a_missing_model_directory_is_a_503_not_a_500(tmp_path: Path, index_settings: Settings) -> None:
+    settings = index_settings.model_copy(
+        update={"encoder": "sentence-transformers", "model_dir": tmp_path / "no-model", "db_path": tmp_path / "db"}
+    )
+    with TestClient(create_app(settings)) as client:
+        for response in (
+            client.get("/api/search", params={"q": "学位"}),
+            client.post("/api/chat", json={"question": "学位"}),
+        ):
+            assert response.status_code == 503, response.text
+            assert response.json()["detail"].startswith("服务暂时不可用")
+        assert client.get("/api/health").status_code == 503
+
+
+def test_a_build_that_fails_to_load_leaves_the_old_index_serving(tmp_path: Path, index_settings: Settings) -> None:
+    import shutil
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(index_settings.index_dir, index_dir, symlinks=True)
+    settings = index_settings.model_copy(update={"index_dir": index_dir, "db_path": tmp_path / "db"})
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/search", params={"q": "学位"}).status_code == 200
+        broken = index_dir / "builds" / "broken"
+        broken.mkdir()
+        (broken / "manifest.json").write_text("{not json", "utf-8")
+        (index_dir / "next").symlink_to(Path("builds") / "broken")
+        (index_dir / "next").replace(index_dir / "current")  # what a switch to a corrupt build looks like
+        search = client.get("/api/search", params={"q": "玉泉区教师缺编多少人"})
+        chat = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？"})
+        health = client.get("/api/health")
+    assert search.status_code == 200 and search.json()["results"]
+    assert chat.status_code == 200 and "719名" in chat.json()["answer"]
+    assert health.status_code == 200 and "could not be loaded" in health.json()["detail"]

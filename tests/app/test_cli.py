@@ -41,6 +41,14 @@ def test_search_human_output_shows_sources(index_settings: Settings) -> None:
     assert "云网端" in result.stdout
 
 
+def test_ask_prints_json(index_settings: Settings) -> None:
+    result = policyqa("ask", "玉泉区教师缺编多少人？", "--json", "--index-dir", str(index_settings.index_dir))
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert "719名" in answer["answer"] and answer["status"] == "answered"
+    assert answer["conversation_id"] is None and answer["feedback_token"] is None  # the CLI logs nothing
+
+
 def test_eval_prints_metrics(index_settings: Settings) -> None:
     result = policyqa("eval", str(DEV_QA), "--json", "--index-dir", str(index_settings.index_dir))
     assert result.returncode == 0, result.stderr

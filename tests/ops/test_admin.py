@@ -48,6 +48,46 @@ def upload(client: TestClient, name: str, data: bytes, **meta: str):
     return client.post("/api/admin/documents", headers=AUTH, files={"file": (name, data)}, data=meta)
 
 
+def _docx_with(document_xml: bytes, extra: dict[str, bytes] | None = None) -> bytes:
+    """A .docx zip whose word/document.xml is ``document_xml`` (the rest copied from a real document)."""
+    from docx import Document
+
+    source = io.BytesIO()
+    Document().save(source)
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, document_xml if item.filename == "word/document.xml" else src.read(item))
+        for name, data in (extra or {}).items():
+            dst.writestr(name, data)
+    return out.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    """A small zip (about 20 KB) that claims to be a .docx and unpacks to 20 MB."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<w:document/>")
+        archive.writestr("word/media/zeros.bin", bytes(20_000_000))
+    return out.getvalue()
+
+
+def _pdf_pages(pages: int) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>'
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+    b"<w:t>&lol2;</w:t></w:r></w:p></w:body></w:document>"
+)
 NOTICE = "乌拉特前旗小学招生通知\n一、报名时间\n小学一年级报名时间为每年6月1日至6月10日。\n".encode()
 
 
@@ -133,6 +173,11 @@ class TestUpload:
             ("../../etc/passwd", b"root:x:0:0", 415, "不支持的文件类型"),
             ("...", b"text", 400, "文件名无效"),
             ("script-only.html", b"<html><body><script>var a = 1;</script></body></html>", 422, "无法读取文件内容"),
+            ("长" * 90 + ".txt", NOTICE, 422, "文件名太长"),
+            ("odd-utf16.txt", "玉泉区招生通知".encode("utf-16") + b"\x00", 415, "不是可识别的文本"),
+            ("laughs.docx", _docx_with(BILLION_LAUGHS), 422, "无法读取文件内容"),
+            ("broken-xml.docx", _docx_with(b"<w:document><w:body><w:p"), 422, "无法读取文件内容"),
+            ("bomb.docx", _zip_bomb(), 422, "无法读取文件内容"),
         ],
     )
     def test_bad_uploads_are_rejected_and_nothing_changes(
@@ -143,6 +188,58 @@ class TestUpload:
         assert response.status_code == status, response.text
         assert message in response.json()["detail"]
         assert corpus_state(settings.corpus_dir) == before
+        assert not list(settings.corpus_dir.glob(".upload-*"))  # no temporary file left behind
+
+    def test_a_pdf_with_too_many_pages_is_refused(self, settings: Settings) -> None:
+        roomy = settings.model_copy(update={"upload_max_bytes": 5_000_000})
+        with TestClient(create_app(roomy)) as client:
+            before = corpus_state(settings.corpus_dir)
+            response = upload(client, "pages.pdf", _pdf_pages(2001))
+        assert response.status_code == 422 and "2001 pages" in response.json()["detail"]
+        assert corpus_state(settings.corpus_dir) == before
+
+    def test_a_file_that_takes_too_long_to_read_is_refused_and_leaves_nothing(self, settings: Settings) -> None:
+        slow = settings.model_copy(update={"upload_parse_seconds": 0.05})
+        with TestClient(create_app(slow)) as client:
+            before = corpus_state(settings.corpus_dir)
+            response = upload(client, "notice.txt", NOTICE)
+        assert response.status_code == 422 and "took longer" in response.json()["detail"]
+        assert corpus_state(settings.corpus_dir) == before and not list(settings.corpus_dir.glob(".upload-*"))
+
+    @pytest.mark.parametrize(
+        ("meta", "message"),
+        [
+            ({"date": "2025-02-30"}, "日期无效"),
+            ({"date": "9999-99-99"}, "日期无效"),
+            ({"source_url": "javascript:alert(1)"}, "来源网址无效"),
+        ],
+    )
+    def test_metadata_must_be_real(self, client: TestClient, meta: dict, message: str) -> None:
+        response = upload(client, "notice.txt", NOTICE, **meta)
+        assert response.status_code == 422 and message in response.json()["detail"]
+
+    def test_concurrent_uploads_and_deletes_keep_the_manifest_true(
+        self, client: TestClient, settings: Settings
+    ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        names = [f"n{i}.txt" for i in range(20)]
+        for name in names[:10]:
+            assert upload(client, name, NOTICE, title=name).status_code == 201
+
+        def act(i: int) -> int:
+            if i < 10:
+                return client.delete(f"/api/admin/documents/n{i}", headers=AUTH).status_code
+            return upload(client, names[i], NOTICE, title=names[i]).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(act, range(20)))
+        assert codes == [204] * 10 + [201] * 10
+        import csv
+
+        rows = {r["file"] for r in csv.DictReader((settings.corpus_dir / "manifest.csv").open(encoding="utf-8"))}
+        files = {p.name for p in settings.corpus_dir.iterdir() if p.suffix == ".txt" and p.name.startswith("n")}
+        assert files == set(names[10:]) and {r for r in rows if r.startswith("n")} == files
 
     def test_traversal_names_stay_inside_the_corpus(
         self, client: TestClient, settings: Settings, tmp_path: Path
@@ -203,6 +300,16 @@ class TestManage:
         assert wuhai["file"] not in (settings.corpus_dir / "manifest.csv").read_text("utf-8")
         missing = client.delete(f"/api/admin/documents/{wuhai['doc_id']}", headers=AUTH)
         assert missing.status_code == 404
+
+    def test_report_csv_cells_never_start_a_formula(self, client: TestClient) -> None:
+        import csv
+
+        for question in ('=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1)"):
+            client.post("/api/chat", json={"question": question})
+        text = client.get("/api/admin/report", headers=AUTH, params={"format": "csv"}).text
+        cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row[1:2] + row[3:]]
+        assert any("HYPERLINK" in c for c in cells)
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
 
     def test_report_groups_similar_questions_and_exports_csv(self, client: TestClient) -> None:
         for question in [

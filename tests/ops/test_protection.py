@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,6 +16,7 @@ from app.api import create_app
 from app.config import Settings
 from app.service import SearchService, ingest_directory
 from tests.app.answering.fake_openai import Script, fake_openai
+from tests.conftest import running_server
 
 
 @pytest.fixture
@@ -47,6 +49,29 @@ class TestRateLimit:
 
     def test_health_and_pages_are_not_limited(self, limited: TestClient) -> None:
         assert all(limited.get("/api/health").status_code == 200 for _ in range(10))
+
+
+def test_security_headers_on_page_api_and_widget(limited: TestClient) -> None:
+    page, api, widget = limited.get("/"), limited.get("/api/health"), limited.get("/widget.js")
+    for response in (page, api, widget):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'self'" in csp and "unsafe-eval" not in csp
+    assert page.headers["x-frame-options"] == "SAMEORIGIN"
+    assert api.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+class TestForwardedFor:
+    def test_x_forwarded_for_is_not_believed_unless_the_proxy_is_configured(self, index_settings: Settings) -> None:
+        limits = {"POLICYQA_RATE_LIMIT_PER_MINUTE": "1", "POLICYQA_RATE_LIMIT_BURST": "1"}
+        for trusted, expected in (("[]", 429), ('["127.0.0.1"]', 200)):
+            with running_server(index_settings.index_dir, {**limits, "POLICYQA_TRUSTED_PROXIES": trusted}) as base:
+                codes = [
+                    httpx.get(f"{base}/api/search", params={"q": "学位"}, headers={"X-Forwarded-For": f"10.0.0.{i}"})
+                    for i in (1, 2)
+                ]
+            assert [c.status_code for c in codes] == [200, expected], trusted
 
 
 class TestRequestLimits:
