@@ -3,7 +3,6 @@ from ``POLICYQA_ADMIN_API_KEYS`` in the ``X-API-Key`` header, compared in consta
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 import time
@@ -15,10 +14,10 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from app.auth import check_admin_key
 from app.config import Settings
 from app.conversations import ConversationLog
 from app.documents import DocumentLibrary, UploadRejected, size_label
-from app.errors import AdminAuthError
 from app.report import build_report
 from app.service import SearchService, encoder_for, ingest_directory
 from ingest.models import DocumentMetadata
@@ -28,16 +27,7 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An admi
 
 
 def require_admin(request: Request, key: Annotated[str | None, Depends(_api_key)]) -> None:
-    keys = request.app.state.settings.admin_api_keys
-    if not keys:
-        raise AdminAuthError(403, "管理接口未启用（请配置 POLICYQA_ADMIN_API_KEYS）")
-    if not key:
-        raise AdminAuthError(401, "缺少管理密钥（X-API-Key）")
-    supplied = key.encode()
-    # compare against every key, always, so timing says nothing about which (if any) matched
-    matches = [hmac.compare_digest(supplied, k.get_secret_value().encode()) for k in keys]
-    if not any(matches):
-        raise AdminAuthError(403, "管理密钥不正确")
+    check_admin_key(request.app.state.settings.admin_api_keys, key)
 
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])

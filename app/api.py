@@ -21,7 +21,7 @@ from app.config import Settings
 from app.conversations import ConversationLog
 from app.documents import library_for
 from app.errors import InvalidRequest, install_error_handlers
-from app.limits import BodySizeLimit, RateLimiter, SecurityHeaders, rate_limit
+from app.limits import UPLOAD_SLACK, BodySizeLimit, RateLimiter, SecurityHeaders, rate_limit
 from app.service import SearchService
 from app.web import pages
 from app.web import router as feedback_router
@@ -172,7 +172,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.library = library_for(settings)  # one per app: its lock orders every change to the corpus
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        limit=settings.max_body_bytes,
+        admin_limit=settings.upload_max_bytes + UPLOAD_SLACK,
+        admin_keys=settings.admin_api_keys,
+    )
     app.add_middleware(SecurityHeaders)
     app.include_router(router)
     app.include_router(admin_router)

@@ -53,6 +53,31 @@ class LibraryDocument:
     metadata: DocumentMetadata
 
 
+# why ingest could not read a file (English, for operators' logs) as an uploader reads it
+_REASONS = (
+    (r"^the PDF has (\d+) pages; at most (\d+)", "PDF 共 {0} 页，超过上限 {1} 页"),
+    (r"^the file unpacks to (\d+) MB", "文件解压后有 {0} MB，疑似压缩炸弹，已拒绝"),
+    (r"declares a DOCTYPE", "文件中含有不安全的 XML 声明（DOCTYPE/实体），已拒绝"),
+    (r"^cannot read DOCX", "Word 文件已损坏或格式不正确"),
+    (r"^cannot read PDF", "PDF 文件已损坏或无法解析"),
+    (r"^reading the file took longer than (\d+)", "读取文件超时（超过 {0} 秒）"),
+    (r"needs too much memory", "读取文件所需内存过大"),
+    (r"^the reader stopped", "读取文件时出错（文件可能已损坏或过大）"),
+    (r"^no text could be extracted", "文件中没有可提取的文字（扫描件需先识别文字）"),
+    (r"^no text left after removing page chrome", "去除网页导航、版权声明等内容后没有剩下正文"),
+    (r"UTF-16 text is damaged", "UTF-16 文本已损坏"),
+    (r"binary file|text encoding", "文件内容不是可识别的文本"),
+    (r"^the file is empty", "文件是空的"),
+)
+
+
+def reason_in_chinese(reason: str) -> str:
+    for pattern, chinese in _REASONS:
+        if match := re.search(pattern, reason):
+            return chinese.format(*match.groups())
+    return "文件无法读取"
+
+
 def size_label(size: int) -> str:
     """``20 MB`` / ``48 KB``: a limit as people read it."""
     return f"{size // 1024**2} MB" if size >= 1024**2 else f"{max(size // 1024, 1)} KB"
@@ -171,7 +196,7 @@ class DocumentLibrary:
                 check_readable(tmp, target.stem, metadata, self.parse_timeout)
                 os.replace(tmp, target)
             except IngestError as exc:
-                raise UploadRejected(f"无法读取文件内容：{exc.reason}", 422) from exc
+                raise UploadRejected(f"无法读取文件内容：{reason_in_chinese(exc.reason)}", 422) from exc
             finally:
                 tmp.unlink(missing_ok=True)  # gone already when it was moved into place
             self._write_manifest_row(name, metadata)

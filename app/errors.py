@@ -11,8 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.conversations import LogUnavailable
 from app.documents import DocumentNotFound, UploadRejected
-from app.limits import RateLimited
 from index.errors import IndexError_
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,12 @@ class AdminAuthError(Exception):
         self.message = message
 
 
+class RateLimited(Exception):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited; retry after {retry_after:.0f}s")
+        self.retry_after = retry_after
+
+
 class InvalidRequest(Exception):
     """A request the API understood but cannot serve; ``message`` is shown to the user (Chinese)."""
 
@@ -38,7 +44,8 @@ class InvalidRequest(Exception):
 
 _MESSAGES = {
     "missing": "缺少参数 {field}",
-    "string_too_short": "参数 {field} 不能为空",
+    "missing_text": "参数 {field} 不能为空",
+    "string_too_short": "参数 {field} 太短（至少 {min_length} 个字符）",
     "string_too_long": "参数 {field} 太长（最多 {max_length} 个字符）",
     "int_parsing": "参数 {field} 必须是整数",
     "greater_than_equal": "参数 {field} 不能小于 {ge}",
@@ -57,9 +64,17 @@ _MESSAGES = {
 
 
 def _readable(error: dict) -> dict:
-    field = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body")) or "body"
-    template = _MESSAGES.get(error.get("type", ""))
-    message = template.format(field=field, **(error.get("ctx") or {})) if template else f"参数 {field} 无效"
+    kind = error.get("type", "")
+    # a JSON syntax error's location is a character offset, not a field
+    loc = () if kind == "json_invalid" else error.get("loc", ())
+    field = ".".join(str(p) for p in loc if p not in ("query", "body")) or "body"
+    ctx = dict(error.get("ctx") or {})
+    if kind == "string_too_short" and ctx.get("min_length", 0) <= 1:
+        kind = "missing_text"
+    if "expected" in ctx:  # "'user' or 'assistant'" → "'user'、'assistant'"
+        ctx["expected"] = str(ctx["expected"]).replace(" or ", "、")
+    template = _MESSAGES.get(kind)
+    message = template.format(field=field, **ctx) if template else f"参数 {field} 无效"
     return {"field": field, "message": message}
 
 
@@ -71,7 +86,7 @@ def _error(
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HTTP_MESSAGES = {
-    400: "请求内容无法解析，请检查格式（应为 JSON）",
+    400: "请求内容无法解析，请检查格式",
     404: "找不到该地址",
     405: "不支持该请求方法",
     413: "请求内容太大",
@@ -102,6 +117,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UploadRejected)
     async def upload_rejected(_: Request, exc: UploadRejected) -> JSONResponse:
         return _error(exc.status, "rejected", exc.message)
+
+    @app.exception_handler(LogUnavailable)
+    async def log_unavailable(_: Request, exc: LogUnavailable) -> JSONResponse:
+        log.error("%s", exc)
+        return _error(503, "log_unavailable", "反馈和统计暂时无法使用（记录数据库不可用），请稍后再试。")
 
     @app.exception_handler(DocumentNotFound)
     async def document_not_found(_: Request, exc: DocumentNotFound) -> JSONResponse:

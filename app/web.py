@@ -20,7 +20,7 @@ pages = APIRouter(include_in_schema=False)
 router = APIRouter(prefix="/api", tags=["feedback"])
 
 
-@pages.get("/")
+@pages.api_route("/", methods=["GET", "HEAD"])
 def chat_page() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
 

@@ -29,6 +29,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def test_chat_page_loads_the_widget_in_page_mode(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert client.head("/").status_code == 200  # uptime checks use HEAD
     assert '<script src="/widget.js" data-mode="page"' in page.text
 
 
@@ -164,6 +165,9 @@ def test_a_log_that_fails_to_write_still_answers_and_says_so(settings: Settings)
             answer = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？"})
             stream = client.post("/api/chat", json={"question": "玉泉区教师缺编多少人？", "stream": True})
             health = client.get("/api/health").json()
+            feedback = client.post("/api/feedback", json={"feedback_token": "z" * 22, "helpful": True})
+            assert feedback.status_code == 503 and "暂时无法使用" in feedback.json()["detail"]
+        client.app.state.log._skip_until = 0.0  # the lock is gone: let the next write try at once
         assert answer.status_code == 200 and "719名" in answer.json()["answer"]
         assert answer.json()["conversation_id"] is None and answer.json()["feedback_token"] is None
         assert _sse_events(stream.text)[-2:] == ["citations", "done"]
@@ -178,3 +182,26 @@ def test_phone_and_id_numbers_are_masked_before_they_are_logged(client: TestClie
     [logged] = [r for r in ConversationLog(settings.db_path).since() if "玉泉区上学" in r.question]
     assert "13812345678" not in logged.question and "110101201201011234" not in logged.question
     assert "[手机号]" in logged.question and "[身份证号]" in logged.question
+
+
+@pytest.mark.parametrize(
+    ("typed", "label"),
+    [
+        ("138-1234-5678", "[手机号]"),
+        ("138 1234 5678", "[手机号]"),
+        ("１３８１２３４５６７８", "[手机号]"),
+        ("1501 0219 9001 0112 34", "[身份证号]"),
+        ("150102-19900101-1234", "[身份证号]"),
+        ("15010219900101123X", "[身份证号]"),
+        ("150102900101123", "[身份证号]"),
+        ("6222021234567890123", "[卡号]"),
+        ("0471-1234567", "[电话号码]"),
+    ],
+)
+def test_personal_numbers_are_masked_however_they_are_written(typed: str, label: str) -> None:
+    from app.conversations import mask_personal
+
+    assert (
+        mask_personal(f"我的号码{typed}，玉泉区2021-2025年新增学位7200个")
+        == f"我的号码{label}，玉泉区2021-2025年新增学位7200个"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import time
 import zipfile
@@ -175,9 +176,9 @@ class TestUpload:
             ("script-only.html", b"<html><body><script>var a = 1;</script></body></html>", 422, "无法读取文件内容"),
             ("长" * 90 + ".txt", NOTICE, 422, "文件名太长"),
             ("odd-utf16.txt", "玉泉区招生通知".encode("utf-16") + b"\x00", 415, "不是可识别的文本"),
-            ("laughs.docx", _docx_with(BILLION_LAUGHS), 422, "无法读取文件内容"),
-            ("broken-xml.docx", _docx_with(b"<w:document><w:body><w:p"), 422, "无法读取文件内容"),
-            ("bomb.docx", _zip_bomb(), 422, "无法读取文件内容"),
+            ("laughs.docx", _docx_with(BILLION_LAUGHS), 422, "不安全的 XML 声明"),
+            ("broken-xml.docx", _docx_with(b"<w:document><w:body><w:p"), 422, "Word 文件已损坏"),
+            ("bomb.docx", _zip_bomb(), 422, "疑似压缩炸弹"),
         ],
     )
     def test_bad_uploads_are_rejected_and_nothing_changes(
@@ -187,6 +188,8 @@ class TestUpload:
         response = upload(client, name, data, title="x")
         assert response.status_code == status, response.text
         assert message in response.json()["detail"]
+        names = r"\.\w+|Word|DOCTYPE|UTF-16|YYYY|MM|DD|[A-Z]{2,}"  # file types and format names are not English
+        assert not re.search(r"[A-Za-z]{4,}", re.sub(names, "", response.json()["detail"])), response.text
         assert corpus_state(settings.corpus_dir) == before
         assert not list(settings.corpus_dir.glob(".upload-*"))  # no temporary file left behind
 
@@ -195,7 +198,7 @@ class TestUpload:
         with TestClient(create_app(roomy)) as client:
             before = corpus_state(settings.corpus_dir)
             response = upload(client, "pages.pdf", _pdf_pages(2001))
-        assert response.status_code == 422 and "2001 pages" in response.json()["detail"]
+        assert response.status_code == 422 and "PDF 共 2001 页" in response.json()["detail"]
         assert corpus_state(settings.corpus_dir) == before
 
     def test_a_file_that_takes_too_long_to_read_is_refused_and_leaves_nothing(self, settings: Settings) -> None:
@@ -203,7 +206,7 @@ class TestUpload:
         with TestClient(create_app(slow)) as client:
             before = corpus_state(settings.corpus_dir)
             response = upload(client, "notice.txt", NOTICE)
-        assert response.status_code == 422 and "took longer" in response.json()["detail"]
+        assert response.status_code == 422 and "读取文件超时" in response.json()["detail"]
         assert corpus_state(settings.corpus_dir) == before and not list(settings.corpus_dir.glob(".upload-*"))
 
     @pytest.mark.parametrize(

@@ -62,6 +62,32 @@ def test_security_headers_on_page_api_and_widget(limited: TestClient) -> None:
     assert api.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
 
 
+def test_an_admin_request_without_a_valid_key_is_answered_before_its_body_is_read(
+    index_settings: Settings, tmp_path: Path
+) -> None:
+    import socket
+
+    env = {"POLICYQA_ADMIN_API_KEYS": '["a-real-admin-key-123"]', "POLICYQA_CORPUS_DIR": str(tmp_path)}
+    with running_server(index_settings.index_dir, env) as base:
+        host, port = base.removeprefix("http://").split(":")
+        for key_header, status in ((b"", b"401"), (b"X-API-Key: wrong-key-1234567\r\n", b"403")):
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                # announce 300 MB, send none of it: the answer must come anyway
+                sock.sendall(
+                    b"POST /api/admin/documents HTTP/1.1\r\nHost: x\r\n"
+                    + key_header
+                    + b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 300000000\r\n\r\n"
+                )
+                reply = sock.recv(4096)
+                head, _, body = reply.partition(b"\r\n\r\n")
+                length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
+                while len(body) < length:
+                    body += sock.recv(4096)
+                reply = head + body
+            assert reply.startswith(b"HTTP/1.1 " + status), reply[:200]
+            assert "管理密钥".encode() in reply or "管理接口".encode() in reply
+
+
 class TestForwardedFor:
     def test_x_forwarded_for_is_not_believed_unless_the_proxy_is_configured(self, index_settings: Settings) -> None:
         limits = {"POLICYQA_RATE_LIMIT_PER_MINUTE": "1", "POLICYQA_RATE_LIMIT_BURST": "1"}
