@@ -40,6 +40,7 @@ eval: index  ## retrieval quality on the dev questions and (if present) the CMRC
 
 bench: install  ## benchmarks (print numbers; bench.scale rewrites docs/benchmarks-scale.json and the plot, ~20 min)
 	$(BIN)/python -m bench.speed
+	$(BIN)/python -m bench.ocr
 	$(BIN)/python -m bench.compare
 	$(BIN)/python -m bench.load --clients 50 --seconds 60
 	$(BIN)/python -m bench.scale

@@ -39,6 +39,7 @@ class SearchResult(BaseModel):
     title: str | None
     region: str | None
     region_source: str | None  # manifest | file | title | publisher | issuer | body; null when unknown
+    ocr: bool  # recognised from a scan: may hold recognition errors
     date: str | None
     section: str
     score: float
@@ -57,6 +58,7 @@ class SearchResult(BaseModel):
             title=m.title,
             region=m.region,
             region_source=m.region_source,
+            ocr=m.ocr,
             date=m.date,
             section=c.section_path,
             score=hit.score,

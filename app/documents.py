@@ -60,6 +60,12 @@ _REASONS = (
     (r"declares a DOCTYPE", "文件中含有不安全的 XML 声明（DOCTYPE/实体），已拒绝"),
     (r"^cannot read DOCX", "Word 文件已损坏或格式不正确"),
     (r"^cannot read PDF", "PDF 文件已损坏或无法解析"),
+    (r"^cannot read XLSX?", "Excel 文件已损坏或格式不正确"),
+    (r"^cannot read the image", "图片已损坏或格式不正确"),
+    (r"needs LibreOffice", "服务器未安装 LibreOffice，无法读取 .doc/.wps 文件；请另存为 .docx 后上传"),
+    (r"^LibreOffice could not convert", "无法转换该 .doc/.wps 文件（可能已损坏）"),
+    (r"^(\d+) scanned pages to recognise; at most (\d+)", "扫描件共 {0} 页需要识别，超过上限 {1} 页"),
+    (r"^recognising the scanned pages took longer than (\d+)", "识别扫描件超时（超过 {0} 秒）"),
     (r"^reading the file took longer than (\d+)", "读取文件超时（超过 {0} 秒）"),
     (r"needs too much memory", "读取文件所需内存过大"),
     (r"^the reader stopped", "读取文件时出错（文件可能已损坏或过大）"),
@@ -76,6 +82,20 @@ def reason_in_chinese(reason: str) -> str:
         if match := re.search(pattern, reason):
             return chinese.format(*match.groups())
     return "文件无法读取"
+
+
+_ZIP_MEMBER = {".docx": ("word/document.xml", "Word (.docx)"), ".xlsx": ("xl/workbook.xml", "Excel (.xlsx)")}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .xls / .doc / .wps
+_MAGIC = {
+    ".xls": (_OLE, "Excel (.xls) 文档"),
+    ".doc": (_OLE, "Word (.doc) 文档"),
+    ".wps": (_OLE, "WPS 文字文档"),
+    ".png": (b"\x89PNG\r\n\x1a\n", "PNG 图片"),
+    ".jpg": (b"\xff\xd8\xff", "JPEG 图片"),
+    ".jpeg": (b"\xff\xd8\xff", "JPEG 图片"),
+    ".tif": ((b"II*\x00", b"MM\x00*"), "TIFF 图片"),
+    ".tiff": ((b"II*\x00", b"MM\x00*"), "TIFF 图片"),
+}
 
 
 def size_label(size: int) -> str:
@@ -107,13 +127,18 @@ def check_content(name: str, data: bytes) -> None:
     if suffix == ".pdf":
         if not data.startswith(b"%PDF-"):
             raise UploadRejected("文件内容不是 PDF", 415)
-    elif suffix == ".docx":
+    elif suffix in _ZIP_MEMBER:
+        member, kind = _ZIP_MEMBER[suffix]
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if "word/document.xml" not in archive.namelist():
-                    raise UploadRejected("文件内容不是 Word (.docx) 文档", 415)
+                if member not in archive.namelist():
+                    raise UploadRejected(f"文件内容不是 {kind} 文档", 415)
         except zipfile.BadZipFile as exc:
-            raise UploadRejected("文件内容不是 Word (.docx) 文档", 415) from exc
+            raise UploadRejected(f"文件内容不是 {kind} 文档", 415) from exc
+    elif suffix in _MAGIC:
+        magic, kind = _MAGIC[suffix]
+        if not data.startswith(magic):
+            raise UploadRejected(f"文件内容不是 {kind}", 415)
     else:
         try:
             decode_text(data, name)

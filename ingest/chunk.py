@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from langchain_text_splitters import TextSplitter
 
 from ingest.models import Chunk, PolicyDocument
+from ingest.tables import TABLE_CELL_SEPARATOR
 
 _LEVELS = (
-    (0, re.compile(r"^第[一二三四五六七八九十百]+[章编部分]")),
+    (0, re.compile(r"^(?:第[一二三四五六七八九十百]+[章编部分]|工作表：)")),  # 工作表: a spreadsheet's sheet
     (1, re.compile(r"^[一二三四五六七八九十百]+、")),
     (2, re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")),
     (3, re.compile(r"^(?:\d{1,2}[.．、](?!\d)|专栏\s*\d+)")),
@@ -52,8 +53,12 @@ def heading_of(line: str) -> tuple[int, str] | None:
 
 
 def _is_title_like(line: str) -> bool:
-    """A short line that is not a sentence: a title, subtitle or caption."""
-    return len(line) <= _MAX_HEADING and not line.rstrip().endswith(("。", "！", "？", "；", ";", "!", "?"))
+    """A short line that is not a sentence: a title, subtitle or caption (a table row is body text)."""
+    return (
+        len(line) <= _MAX_HEADING
+        and not line.rstrip().endswith(("。", "！", "？", "；", ";", "!", "?"))
+        and TABLE_CELL_SEPARATOR not in line
+    )
 
 
 def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:

@@ -17,12 +17,17 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from ingest import ocr
 from ingest.errors import EmptyDocument, IngestError, UnsupportedFormat
 from ingest.models import DocumentMetadata, RawDocument
+from ingest.tables import SHEET_HEADING, pipe_tables_to_lines, table_lines
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (
+    ".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".wps", ".xlsx", ".xls",
+    ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+)  # fmt: skip
 MANIFEST_NAME = "manifest.csv"
 _META_KEYS = ("title", "region", "publisher", "date", "source_url", "doc_number")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -30,6 +35,7 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 MAX_PDF_PAGES = 2000
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+OFFICE_SECONDS = 120  # LibreOffice converting one .doc/.wps
 
 
 def decode_text(data: bytes, path: str) -> str:
@@ -70,7 +76,7 @@ def _read_front_matter(text: str) -> tuple[str, DocumentMetadata]:
 
 def _load_markdown(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
     text, meta = _read_front_matter(decode_text(data, path))
-    text = re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", text)
+    text = pipe_tables_to_lines(re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", text))
     text = re.sub(r"(?m)^\s*[-*+]\s+", "", text)
     return text, meta
 
@@ -80,6 +86,7 @@ def _load_html(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
 
     html = decode_text(data, path)
     text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    text = pipe_tables_to_lines(text or "")
     found = trafilatura.extract_metadata(html)
     meta = DocumentMetadata(
         title=found.title if found else None,
@@ -90,6 +97,7 @@ def _load_html(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
 
 
 def _load_pdf(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    """The text layer of each page; pages without a usable one (scans) are recognised (ingest/ocr.py)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -103,7 +111,44 @@ def _load_pdf(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise IngestError(path, f"cannot read PDF ({type(exc).__name__})") from exc
-    return "\n".join(pages), DocumentMetadata(title=title or None)
+    scanned = [i for i, text in enumerate(pages) if not ocr.usable(text)]
+    if scanned:
+        for i, text in ocr.recognise_pages(data, path, scanned).items():
+            pages[i] = text
+    return "\n".join(pages), DocumentMetadata(title=title or None, ocr=bool(scanned) and any(pages[i] for i in scanned))
+
+
+def _load_office(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    """A .doc or .wps (Word 97–2003, WPS Office): converted to .docx by LibreOffice, then read as one."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise IngestError(
+            path, "reading .doc/.wps needs LibreOffice: apt-get install libreoffice-writer-nogui (or save it as .docx)"
+        )
+    suffix = Path(path).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="policyqa-office-") as tmp:
+        source = Path(tmp) / f"document{suffix}"
+        source.write_bytes(data)
+        try:
+            subprocess.run(
+                [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "docx",
+                 "--outdir", tmp, str(source)],
+                check=True, capture_output=True, timeout=OFFICE_SECONDS,
+            )  # fmt: skip
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            raise IngestError(path, f"LibreOffice could not convert the file ({type(exc).__name__})") from exc
+        converted = Path(tmp) / "document.docx"
+        if not converted.exists():
+            raise IngestError(path, "LibreOffice could not convert the file (no output)")
+        return _load_docx(converted.read_bytes(), path)
+
+
+def _load_image(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    return ocr.recognise_image_file(data, path), DocumentMetadata(ocr=True)
 
 
 def _check_zip(data: bytes, path: str) -> None:
@@ -137,11 +182,51 @@ def _load_docx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
         # lxml's XMLSyntaxError is a SyntaxError
         raise IngestError(path, f"cannot read DOCX ({type(exc).__name__})") from exc
-    lines = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            lines.append(" ".join(cell.text for cell in row.cells))
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    lines: list[str] = []
+    for block in doc.iter_inner_content():  # paragraphs and tables in document order: a table stays in its section
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        elif isinstance(block, Table):
+            lines += table_lines([[cell.text for cell in row.cells] for row in block.rows])
     return "\n".join(lines), DocumentMetadata(title=doc.core_properties.title or None)
+
+
+def _load_xlsx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    """Each sheet a section (``工作表：名称``), its rows as table lines."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    _check_zip(data, path)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheets = [(sheet.title, list(sheet.iter_rows(values_only=True))) for sheet in book.worksheets]
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, SyntaxError, OSError) as exc:
+        raise IngestError(path, f"cannot read XLSX ({type(exc).__name__})") from exc
+    return _sheets_text(sheets), DocumentMetadata(title=book.properties.title or None)
+
+
+def _load_xls(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data)
+        sheets = [(s.name, [s.row_values(r) for r in range(s.nrows)]) for s in book.sheets()]
+    except (xlrd.XLRDError, ValueError, KeyError, IndexError, AssertionError, OSError) as exc:
+        raise IngestError(path, f"cannot read XLS ({type(exc).__name__})") from exc
+    return _sheets_text(sheets), DocumentMetadata()
+
+
+def _sheets_text(sheets: list[tuple[str, list]]) -> str:
+    lines = []
+    for name, rows in sheets:
+        body = table_lines(rows)
+        if body:
+            lines += [f"{SHEET_HEADING}{name}", *body]
+    return "\n".join(lines)
 
 
 def _load_txt(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
@@ -155,6 +240,15 @@ _LOADERS = {
     ".htm": _load_html,
     ".pdf": _load_pdf,
     ".docx": _load_docx,
+    ".xlsx": _load_xlsx,
+    ".xls": _load_xls,
+    ".doc": _load_office,
+    ".wps": _load_office,
+    ".png": _load_image,
+    ".jpg": _load_image,
+    ".jpeg": _load_image,
+    ".tif": _load_image,
+    ".tiff": _load_image,
 }
 
 

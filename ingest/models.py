@@ -17,6 +17,7 @@ class DocumentMetadata:
     doc_number: str | None = None
     # where ``region`` came from: manifest | file (its own front matter) | title | publisher | issuer | body
     region_source: str | None = None
+    ocr: bool = False  # some of the text was recognised from a scan (it may hold recognition errors)
 
     def merged_over(self, fallback: DocumentMetadata) -> DocumentMetadata:
         """Fields of ``self`` win; gaps are filled from ``fallback``."""

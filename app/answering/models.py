@@ -31,14 +31,14 @@ class Citation:
     section: str
     quote: str
     text: str
+    ocr: bool = False  # the passage was recognised from a scan: show "识别自扫描件，可能有误"
 
     @classmethod
     def of(cls, n: int, chunk: Chunk, quotes: list[str]) -> Citation:
         """Citation ``[n]`` of ``chunk``, quoting ``quotes`` (joined with …… when not adjacent)."""
         meta = chunk.metadata
-        return cls(
-            n, chunk.doc_id, meta.title, meta.region, meta.date, chunk.section_path, "……".join(quotes), chunk.text
-        )
+        quote = "……".join(quotes)
+        return cls(n, chunk.doc_id, meta.title, meta.region, meta.date, chunk.section_path, quote, chunk.text, meta.ocr)
 
 
 @dataclass

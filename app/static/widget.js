@@ -106,6 +106,7 @@
     card.appendChild(el("strong", null, "[" + c.n + "] " + (c.title || "未命名文件")));
     card.appendChild(el("div", "meta", [c.region, c.date].filter(Boolean).join(" · ") || "地区、日期未注明"));
     if (c.section) card.appendChild(el("div", "meta", c.section));
+    if (c.ocr) card.appendChild(el("div", "meta", "识别自扫描件，可能有误"));
     card.appendChild(el("div", "quote", c.quote));
     card.appendChild(el("div", "passage", c.text));
     return card;

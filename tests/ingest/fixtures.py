@@ -1,0 +1,138 @@
+"""Documents as bureaus publish them, built here from text (nothing binary is committed): a scanned PDF and a
+photo of a notice (text rendered as an image only), a .docx with a table in the middle of a section, an .xlsx
+enrolment plan, an HTML page with a table, and a .doc (converted by LibreOffice)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+SCANNED_LINES = [
+    "玉泉区2024年义务教育招生工作通知",
+    "一、报名时间",
+    "小学一年级网上报名时间为2024年6月1日至6月10日。",
+    "二、入学条件",
+    "随迁子女入学需提供居住证和务工证明，由玉泉区教育局审核。",
+    "三、咨询电话",
+    "招生咨询电话为0471-6900000，工作日上午9点至下午5点。",
+]
+SCHOOLS = [
+    ("学校", "招生范围", "计划数"),
+    ("玉泉区第一小学", "阳光小区、幸福家园、南二环以北", "200"),
+    ("玉泉区第二小学", "和平路以南、锦绣华城", "150"),
+    ("玉泉区第三小学", "昭君路以西、金桥小区", "120"),
+]
+
+
+def need(tool_ok: bool, what: str) -> None:
+    """Skip without the tool on a developer machine; in CI it must be there (.ci/run installs it)."""
+    if not tool_ok:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"CI must provide {what} (see .ci/run)")
+        pytest.skip(f"{what} is not installed")
+
+
+def scanned_page(lines: list[str] = SCANNED_LINES):
+    """A white A4-ish page image with ``lines`` drawn in a CJK font: what a scanner produces."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    need(FONT.exists(), "fonts-noto-cjk")
+    font = ImageFont.truetype(str(FONT), 30)
+    image = Image.new("RGB", (1240, 160 + 70 * len(lines)), "white")
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((80, 80 + 70 * i), line, font=font, fill="black")
+    return image
+
+
+def scanned_pdf(pages: int = 1) -> bytes:
+    """An image-only PDF (no text layer), ``pages`` copies of the scanned page."""
+    page = scanned_page()
+    out = io.BytesIO()
+    page.save(out, format="PDF", save_all=True, append_images=[page] * (pages - 1), resolution=150)
+    return out.getvalue()
+
+
+def photo_png() -> bytes:
+    out = io.BytesIO()
+    scanned_page().save(out, format="PNG")
+    return out.getvalue()
+
+
+def docx_with_table() -> bytes:
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("玉泉区2024年小学招生范围")
+    document.add_paragraph("一、招生原则")
+    document.add_paragraph("各小学按学区划片招生，适龄儿童就近免试入学。")
+    document.add_paragraph("二、各校招生范围")
+    document.add_paragraph("各校招生范围和计划数如下表。")
+    table = document.add_table(rows=len(SCHOOLS), cols=3)
+    for r, row in enumerate(SCHOOLS):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.add_paragraph("三、报名时间")
+    document.add_paragraph("报名时间为6月1日至6月10日。")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def xlsx_plan() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "小学招生计划"
+    for row in SCHOOLS:
+        sheet.append([int(v) if v.isdigit() else v for v in row])
+    second = book.create_sheet("初中招生计划")
+    second.append(["学校", "招生范围", "计划数"])
+    second.append(["玉泉区第五中学", "第一小学、第二小学毕业生", 300])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def html_with_table() -> bytes:
+    rows = "".join(f"<tr>{''.join(f'<td>{v}</td>' for v in row)}</tr>" for row in SCHOOLS[1:])
+    head = "".join(f"<th>{v}</th>" for v in SCHOOLS[0])
+    return (
+        "<html><head><title>玉泉区2024年小学招生范围</title></head><body><article><h1>玉泉区2024年小学招生范围</h1>"
+        "<p>一、招生原则</p><p>各小学按学区划片招生，适龄儿童就近免试入学。以下为各校招生范围和计划数。</p>"
+        f"<p>二、各校招生范围</p><table><tr>{head}</tr>{rows}</table>"
+        "<p>三、报名时间</p><p>报名时间为6月1日至6月10日。</p></article></body></html>"
+    ).encode()
+
+
+def doc_from_docx(tmp: Path) -> bytes:
+    """The .docx fixture saved as Word 97–2003 (.doc) by LibreOffice."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    need(soffice is not None, "LibreOffice (apt-get install libreoffice-writer-nogui)")
+    source = tmp / "schools.docx"
+    source.write_bytes(docx_with_table())
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "doc", "--outdir",
+         str(tmp), str(source)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return (tmp / "schools.doc").read_bytes()
+
+
+def char_accuracy(recognised: str, truth: str) -> float:
+    """1 − (edit distance / characters of ``truth``), whitespace ignored."""
+    a, b = "".join(recognised.split()), "".join(truth.split())
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return max(0.0, 1 - previous[-1] / max(len(b), 1))
