@@ -20,6 +20,7 @@ from pathlib import Path
 from ingest import ocr
 from ingest.errors import EmptyDocument, IngestError, UnsupportedFormat
 from ingest.models import DocumentMetadata, RawDocument
+from ingest.pdftext import clean_pages, pages_with_tables
 from ingest.tables import SHEET_HEADING, pipe_tables_to_lines, table_lines
 
 log = logging.getLogger(__name__)
@@ -111,11 +112,14 @@ def _load_pdf(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise IngestError(path, f"cannot read PDF ({type(exc).__name__})") from exc
+    for i, text in pages_with_tables(data).items():
+        pages[i] = text
     scanned = [i for i, text in enumerate(pages) if not ocr.usable(text)]
     if scanned:
         for i, text in ocr.recognise_pages(data, path, scanned).items():
             pages[i] = text
-    return "\n".join(pages), DocumentMetadata(title=title or None, ocr=bool(scanned) and any(pages[i] for i in scanned))
+    recognised = bool(scanned) and any(pages[i] for i in scanned)
+    return clean_pages(pages), DocumentMetadata(title=title or None, ocr=recognised)
 
 
 def _load_office(data: bytes, path: str) -> tuple[str, DocumentMetadata]:

@@ -112,18 +112,33 @@ def html_with_table() -> bytes:
     ).encode()
 
 
-def doc_from_docx(tmp: Path) -> bytes:
-    """The .docx fixture saved as Word 97–2003 (.doc) by LibreOffice."""
+def _convert(tmp: Path, source: Path, to: str) -> bytes:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     need(soffice is not None, "LibreOffice (apt-get install libreoffice-writer-nogui)")
-    source = tmp / "schools.docx"
-    source.write_bytes(docx_with_table())
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "doc", "--outdir",
+        [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", to, "--outdir",
          str(tmp), str(source)],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
-    return (tmp / "schools.doc").read_bytes()
+    return source.with_suffix(f".{to}").read_bytes()
+
+
+def table_pdf(tmp: Path) -> bytes:
+    """The .docx fixture with a ruled table (Table Grid), printed to PDF by LibreOffice."""
+    from docx import Document
+
+    document = Document(io.BytesIO(docx_with_table()))
+    document.tables[0].style = "Table Grid"
+    source = tmp / "schools-table.docx"
+    document.save(source)
+    return _convert(tmp, source, "pdf")
+
+
+def doc_from_docx(tmp: Path) -> bytes:
+    """The .docx fixture saved as Word 97–2003 (.doc) by LibreOffice."""
+    source = tmp / "schools.docx"
+    source.write_bytes(docx_with_table())
+    return _convert(tmp, source, "doc")
 
 
 def char_accuracy(recognised: str, truth: str) -> float:
@@ -136,3 +151,26 @@ def char_accuracy(recognised: str, truth: str) -> float:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return max(0.0, 1 - previous[-1] / max(len(b), 1))
+
+
+BODY_LINES = [
+    f"第{i}条 玉泉区义务教育阶段学校招生坚持免试就近入学，随迁子女凭居住证和务工证明在居住地报名，"
+    f"本条第{i}项自2024年9月1日起施行。"
+    for i in range(1, 61)
+]
+
+
+def text_pdf(tmp: Path) -> bytes:
+    """A four-page Chinese PDF with a real text layer (CID fonts, as LibreOffice writes them), a running header
+    and footer, and sentences wrapped across lines."""
+    from docx import Document
+
+    document = Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "玉泉区教育局文件"
+    section.footer.paragraphs[0].text = "玉泉区人民政府办公室印发"
+    for line in BODY_LINES:
+        document.add_paragraph(line)
+    source = tmp / "rules.docx"
+    document.save(source)
+    return _convert(tmp, source, "pdf")

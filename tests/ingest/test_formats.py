@@ -58,6 +58,24 @@ class TestScans:
         assert cited and cited[0].ocr and "居住证" in cited[0].quote
 
 
+class TestPdfText:
+    def test_a_chinese_pdf_reads_as_its_sentences_without_running_headers(self, tmp_path: Path) -> None:
+        raw = load_file(_write(tmp_path, "rules.pdf", fixtures.text_pdf(tmp_path)))
+        lines = raw.text.split("\n")
+        squeeze = "".join
+        for sentence in fixtures.BODY_LINES:  # every sentence whole on one line (wrapped lines joined)
+            assert any(squeeze(sentence.split()) == squeeze(line.split()) for line in lines), sentence
+        assert "玉泉区教育局文件" not in raw.text and "人民政府办公室印发" not in raw.text
+        assert "2024年9月1日" in raw.text  # no spaces pushed between digits and characters
+
+    def test_page_numbers_and_running_lines_are_dropped(self) -> None:
+        from ingest.pdftext import clean_pages
+
+        pages = [f"某某市教育局文件\n正文第{i}页的内容。\n- {i} -" for i in range(1, 5)]
+        pages[1] = pages[1].replace("- 2 -", "第 2 页 共 4 页")
+        assert clean_pages(pages) == "\n".join(f"正文第{i}页的内容。" for i in range(1, 5))
+
+
 class TestTablesInPlace:
     def test_a_docx_table_stays_in_its_section_as_readable_rows(self, tmp_path: Path) -> None:
         [doc] = load_corpus(_tables_dir(tmp_path, "schools.docx", fixtures.docx_with_table()), progress=False).documents
@@ -73,6 +91,15 @@ class TestTablesInPlace:
         assert from_docx.chunk.section == ("二、各校招生范围",)
         answer = chat_service(bureau).ask("玉泉区第二小学招生范围包括哪些小区？")
         assert any("和平路以南" in c.quote for c in answer.citations)
+
+    def test_a_pdf_table_is_kept_in_place_as_rows(self, tmp_path: Path) -> None:
+        raw = load_file(_write(tmp_path, "schools.pdf", fixtures.table_pdf(tmp_path)))
+        text = raw.text
+        assert text.index("二、各校招生范围") < text.index("学校：玉泉区第二小学") < text.index("三、报名时间")
+        assert (
+            "学校：玉泉区第一小学 | 招生范围：阳光小区、幸福家园、南二环以北 | 计划数：200" in text
+        )  # a wrapped cell whole
+        assert "学校招生范围计划数" not in text  # the header row is not also left as loose words
 
     def test_an_html_table_is_kept_in_place(self, tmp_path: Path) -> None:
         raw = load_file(_write(tmp_path, "schools.html", fixtures.html_with_table()))
