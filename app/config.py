@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         default_factory=list, description="Keys for the admin API (X-API-Key header); empty disables it."
     )
     upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest document an admin may upload.")
+    pdf_max_pages: int = Field(2000, ge=1, description="Longest PDF ingest reads (longer ones are refused).")
+    ocr_max_pages: int = Field(200, ge=0, description="Most scanned pages OCR reads in one document.")
+    ocr_seconds: float = Field(900.0, gt=0, description="Longest OCR may take on one document.")
     upload_parse_seconds: float = Field(
         60.0, gt=0, description="Longest an upload may take to read (in a separate, memory-bounded process)."
     )

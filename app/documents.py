@@ -24,7 +24,7 @@ from app.config import Settings
 from ingest.errors import IngestError
 from ingest.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, corpus_ids, decode_text, read_manifest
 from ingest.metadata import iso_date, web_url
-from ingest.models import DocumentMetadata
+from ingest.models import DEFAULT_LIMITS, DocumentMetadata, ReadLimits
 from ingest.pipeline import check_readable
 
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff.\-]+")
@@ -147,17 +147,21 @@ def check_content(name: str, data: bytes) -> None:
 
 
 def library_for(settings: Settings) -> DocumentLibrary:
-    return DocumentLibrary(settings.corpus_dir, settings.upload_max_bytes, settings.upload_parse_seconds)
+    limits = ReadLimits(settings.pdf_max_pages, settings.ocr_max_pages, settings.ocr_seconds)
+    return DocumentLibrary(settings.corpus_dir, settings.upload_max_bytes, settings.upload_parse_seconds, limits)
 
 
 class DocumentLibrary:
     """One per app. Changes hold a thread lock and a file lock on the corpus directory, so concurrent
     uploads and deletes — from this process or another (``policyqa docs``) — never interleave."""
 
-    def __init__(self, corpus_dir: Path, max_bytes: int, parse_timeout: float = 60.0) -> None:
+    def __init__(
+        self, corpus_dir: Path, max_bytes: int, parse_timeout: float = 60.0, limits: ReadLimits = DEFAULT_LIMITS
+    ) -> None:
         self.root = Path(corpus_dir)
         self.max_bytes = max_bytes
         self.parse_timeout = parse_timeout
+        self.limits = limits
         self._lock = threading.Lock()
 
     @contextmanager
@@ -218,7 +222,7 @@ class DocumentLibrary:
             tmp = self._write_temp(data, suffix=target.suffix)
             try:
                 # the same checks ingest makes (text left after cleaning), in a bounded child process
-                check_readable(tmp, target.stem, metadata, self.parse_timeout)
+                check_readable(tmp, target.stem, metadata, self.parse_timeout, self.limits)
                 os.replace(tmp, target)
             except IngestError as exc:
                 raise UploadRejected(f"无法读取文件内容：{reason_in_chinese(exc.reason)}", 422) from exc

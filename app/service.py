@@ -21,7 +21,7 @@ from index.protocols import Encoder
 from index.retrieve import Hit, HybridRetriever, RetrievalConfig, SearchFilters
 from index.store import BuildReport, BuildSettings, IndexStore
 from index.tokenize import ChineseTokenizer
-from ingest.models import PolicyDocument
+from ingest.models import PolicyDocument, ReadLimits
 from ingest.pipeline import CorpusLoad, load_corpus
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,10 @@ def build_settings(settings: Settings) -> BuildSettings:
         milvus_uri=settings.milvus_uri,
         threads=settings.threads,
     )
+
+
+def read_limits(settings: Settings) -> ReadLimits:
+    return ReadLimits(settings.pdf_max_pages, settings.ocr_max_pages, settings.ocr_seconds)
 
 
 def retrieval_config(settings: Settings) -> RetrievalConfig:
@@ -62,7 +66,7 @@ def ingest_directory(settings: Settings, directory: Path | None = None, progress
 
     With no readable document at all, nothing is built and the current index stays.
     """
-    corpus = load_corpus(directory or settings.corpus_dir, progress=progress)
+    corpus = load_corpus(directory or settings.corpus_dir, progress=progress, limits=read_limits(settings))
     if not corpus.documents:
         return IngestOutcome(corpus, None)
     return IngestOutcome(corpus, ingest_documents(settings, corpus.documents, progress))

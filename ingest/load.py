@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ingest import ocr
 from ingest.errors import EmptyDocument, IngestError, UnsupportedFormat
-from ingest.models import DocumentMetadata, RawDocument
+from ingest.models import DEFAULT_LIMITS, DocumentMetadata, RawDocument, ReadLimits
 from ingest.pdftext import clean_pages, pages_with_tables
 from ingest.tables import SHEET_HEADING, pipe_tables_to_lines, table_lines
 
@@ -32,8 +32,8 @@ SUPPORTED_SUFFIXES = (
 MANIFEST_NAME = "manifest.csv"
 _META_KEYS = ("title", "region", "publisher", "date", "source_url", "doc_number")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-# limits that keep one hostile file from eating the machine: a PDF's pages, a .docx's unpacked size and ratio
-MAX_PDF_PAGES = 2000
+# limits that keep one hostile file from eating the machine: a .docx's unpacked size and ratio (the page
+# limits are settings: ReadLimits)
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 200
 OFFICE_SECONDS = 120  # LibreOffice converting one .doc/.wps
@@ -75,14 +75,14 @@ def _read_front_matter(text: str) -> tuple[str, DocumentMetadata]:
     return text[match.end() :], DocumentMetadata(**values)
 
 
-def _load_markdown(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_markdown(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     text, meta = _read_front_matter(decode_text(data, path))
     text = pipe_tables_to_lines(re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", text))
     text = re.sub(r"(?m)^\s*[-*+]\s+", "", text)
     return text, meta
 
 
-def _load_html(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_html(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     import trafilatura
 
     html = decode_text(data, path)
@@ -97,15 +97,15 @@ def _load_html(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
     return text or "", meta
 
 
-def _load_pdf(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_pdf(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     """The text layer of each page; pages without a usable one (scans) are recognised (ingest/ocr.py)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        if len(reader.pages) > MAX_PDF_PAGES:
-            raise IngestError(path, f"the PDF has {len(reader.pages)} pages; at most {MAX_PDF_PAGES} are read")
+        if len(reader.pages) > limits.pdf_pages:
+            raise IngestError(path, f"the PDF has {len(reader.pages)} pages; at most {limits.pdf_pages} are read")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
     except IngestError:
@@ -116,13 +116,13 @@ def _load_pdf(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
         pages[i] = text
     scanned = [i for i, text in enumerate(pages) if not ocr.usable(text)]
     if scanned:
-        for i, text in ocr.recognise_pages(data, path, scanned).items():
+        for i, text in ocr.recognise_pages(data, path, scanned, limits).items():
             pages[i] = text
     recognised = bool(scanned) and any(pages[i] for i in scanned)
     return clean_pages(pages), DocumentMetadata(title=title or None, ocr=recognised)
 
 
-def _load_office(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_office(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     """A .doc or .wps (Word 97–2003, WPS Office): converted to .docx by LibreOffice, then read as one."""
     import shutil
     import subprocess
@@ -148,10 +148,10 @@ def _load_office(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
         converted = Path(tmp) / "document.docx"
         if not converted.exists():
             raise IngestError(path, "LibreOffice could not convert the file (no output)")
-        return _load_docx(converted.read_bytes(), path)
+        return _load_docx(converted.read_bytes(), path, limits)
 
 
-def _load_image(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_image(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     return ocr.recognise_image_file(data, path), DocumentMetadata(ocr=True)
 
 
@@ -175,7 +175,7 @@ def _check_zip(data: bytes, path: str) -> None:
         raise IngestError(path, "cannot read DOCX (not a zip file)") from exc
 
 
-def _load_docx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_docx(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     import zipfile
 
     from docx import Document
@@ -198,7 +198,7 @@ def _load_docx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
     return "\n".join(lines), DocumentMetadata(title=doc.core_properties.title or None)
 
 
-def _load_xlsx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_xlsx(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     """Each sheet a section (``工作表：名称``), its rows as table lines."""
     import zipfile
 
@@ -213,7 +213,7 @@ def _load_xlsx(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
     return _sheets_text(sheets), DocumentMetadata(title=book.properties.title or None)
 
 
-def _load_xls(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_xls(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     import xlrd
 
     try:
@@ -233,7 +233,7 @@ def _sheets_text(sheets: list[tuple[str, list]]) -> str:
     return "\n".join(lines)
 
 
-def _load_txt(data: bytes, path: str) -> tuple[str, DocumentMetadata]:
+def _load_txt(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:
     return _read_front_matter(decode_text(data, path))
 
 
@@ -256,7 +256,7 @@ _LOADERS = {
 }
 
 
-def load_file(path: Path, doc_id: str | None = None) -> RawDocument:
+def load_file(path: Path, doc_id: str | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> RawDocument:
     """Read one file. Raises ``IngestError`` (or a subclass) naming the file."""
     name = str(path)
     loader = _LOADERS.get(path.suffix.lower())
@@ -268,7 +268,7 @@ def load_file(path: Path, doc_id: str | None = None) -> RawDocument:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(name, f"cannot read the file ({exc.strerror})") from exc
-    text, meta = loader(data, name)
+    text, meta = loader(data, name, limits)
     if not text.strip():
         raise EmptyDocument(name, "no text could be extracted")
     return RawDocument(

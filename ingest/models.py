@@ -28,6 +28,18 @@ class DocumentMetadata:
 
 
 @dataclass(frozen=True)
+class ReadLimits:
+    """How much of one hostile or huge file ingest will read (``POLICYQA_*`` settings; app/config.py)."""
+
+    pdf_pages: int = 2000
+    ocr_pages: int = 200
+    ocr_seconds: float = 900.0
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+@dataclass(frozen=True)
 class RawDocument:
     """A file's text as read from disk, before cleaning."""
 

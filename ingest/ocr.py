@@ -2,8 +2,9 @@
 (``rapidocr-onnxruntime``; nothing is downloaded). PDF pages are rendered with pypdfium2 (BSD/Apache).
 
 Only pages without a usable text layer are recognised. Recognised lines are put in reading order (top to
-bottom; boxes on one line left to right). A document that would need more than ``MAX_OCR_PAGES`` pages
-recognised, or more than ``OCR_SECONDS``, is refused with a reason rather than half-read.
+bottom; boxes on one line left to right). A document that would need more than ``ReadLimits.ocr_pages``
+pages recognised, or more than ``ReadLimits.ocr_seconds`` (settings ``POLICYQA_OCR_MAX_PAGES``,
+``POLICYQA_OCR_SECONDS``), is refused with a reason rather than half-read.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import numpy as np
 from tqdm import tqdm
 
 from ingest.errors import IngestError
+from ingest.models import ReadLimits
 
-MAX_OCR_PAGES = 200
-OCR_SECONDS = 900.0
 RENDER_SCALE = 2.0  # 144 dpi: small print stays legible
 MIN_TEXT_LAYER = 20  # characters on a page for its text layer to count as usable
 OCR_NOTE = "识别自扫描件，可能有误"
@@ -68,19 +68,19 @@ def usable(text: str) -> bool:
     return sum(ch.isalnum() for ch in text) >= MIN_TEXT_LAYER
 
 
-def recognise_pages(data: bytes, path: str, pages: list[int]) -> dict[int, str]:
+def recognise_pages(data: bytes, path: str, pages: list[int], limits: ReadLimits) -> dict[int, str]:
     """OCR of the given (0-based) pages of a PDF, with a progress bar, within the page and time limits."""
     import pypdfium2
 
-    if len(pages) > MAX_OCR_PAGES:
-        raise IngestError(path, f"{len(pages)} scanned pages to recognise; at most {MAX_OCR_PAGES}")
+    if len(pages) > limits.ocr_pages:
+        raise IngestError(path, f"{len(pages)} scanned pages to recognise; at most {limits.ocr_pages}")
     started = time.monotonic()
     document = pypdfium2.PdfDocument(data)
     try:
         out = {}
         for number in tqdm(pages, desc=f"OCR {path.rsplit('/', 1)[-1]}", unit="page", disable=None):
-            if time.monotonic() - started > OCR_SECONDS:
-                raise IngestError(path, f"recognising the scanned pages took longer than {OCR_SECONDS:.0f} s")
+            if time.monotonic() - started > limits.ocr_seconds:
+                raise IngestError(path, f"recognising the scanned pages took longer than {limits.ocr_seconds:.0f} s")
             image = document[number].render(scale=RENDER_SCALE).to_pil()
             out[number] = recognise(image)
         return out

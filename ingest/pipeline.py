@@ -16,7 +16,7 @@ from ingest.clean import clean_text
 from ingest.errors import EmptyDocument, IngestError
 from ingest.load import corpus_ids, load_file, read_manifest, sha256_text
 from ingest.metadata import extract_metadata, first_title_line, iso_date, web_url
-from ingest.models import DocumentMetadata, PolicyDocument, RawDocument
+from ingest.models import DEFAULT_LIMITS, DocumentMetadata, PolicyDocument, RawDocument, ReadLimits
 from ingest.regions import Gazetteer
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,11 @@ def prepare_document(raw: RawDocument, given: DocumentMetadata, gazetteer: Gazet
 _CHILD_MEMORY = 2 * 1024**3  # address space a file's reader may use
 
 
-def _check_in_child(path: str, doc_id: str, given: dict, conn: Connection) -> None:
+def _check_in_child(path: str, doc_id: str, given: dict, limits: ReadLimits, conn: Connection) -> None:
     """Runs in a child process: read and prepare the file; send None, or the reason it cannot be indexed."""
     try:
         resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
-        prepare_document(load_file(Path(path), doc_id), DocumentMetadata(**given))
+        prepare_document(load_file(Path(path), doc_id, limits), DocumentMetadata(**given))
         conn.send(None)
     except IngestError as exc:
         conn.send(exc.reason)
@@ -68,13 +68,16 @@ def _check_in_child(path: str, doc_id: str, given: dict, conn: Connection) -> No
         conn.send(f"cannot read the file ({type(exc).__name__})")
 
 
-def check_readable(path: Path, doc_id: str, given: DocumentMetadata, timeout: float) -> None:
+def check_readable(
+    path: Path, doc_id: str, given: DocumentMetadata, timeout: float, limits: ReadLimits = DEFAULT_LIMITS
+) -> None:
     """Raise ``IngestError`` unless ``path`` would ingest (text left after cleaning). The file is read in a
     separate process, bounded in time and memory, so a hostile upload (a 50,000-page PDF, a zip bomb) cannot
     stall or exhaust the server."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_check_in_child, args=(str(path), doc_id, given.to_dict(), sender), daemon=True)
+    args = (str(path), doc_id, given.to_dict(), limits, sender)
+    process = context.Process(target=_check_in_child, args=args, daemon=True)
     process.start()
     sender.close()
     try:
@@ -92,7 +95,7 @@ def check_readable(path: Path, doc_id: str, given: DocumentMetadata, timeout: fl
         raise IngestError(str(path), reason)
 
 
-def load_corpus(directory: Path, progress: bool = True) -> CorpusLoad:
+def load_corpus(directory: Path, progress: bool = True, limits: ReadLimits = DEFAULT_LIMITS) -> CorpusLoad:
     """Every readable document below ``directory``; one bad file does not stop the rest."""
     directory = Path(directory)
     if not directory.is_dir():
@@ -104,7 +107,7 @@ def load_corpus(directory: Path, progress: bool = True) -> CorpusLoad:
     for path, doc_id in tqdm(ids.items(), desc="Reading documents", unit="file", disable=not progress):
         rel = path.relative_to(directory).as_posix()
         try:
-            raw = load_file(path, doc_id)
+            raw = load_file(path, doc_id, limits)
             doc = prepare_document(raw, manifest.get(rel, DocumentMetadata()), gazetteer)
         except IngestError as exc:
             log.info("not indexed: %s", exc)

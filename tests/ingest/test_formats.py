@@ -48,6 +48,15 @@ class TestScans:
         assert raw.metadata.ocr
         assert raw.text.index("一、报名时间") < raw.text.index("二、入学条件")  # reading order kept
 
+    def test_the_ocr_page_limit_is_a_setting(self, tmp_path: Path) -> None:
+        from app.config import Settings
+        from app.service import read_limits
+        from ingest.errors import IngestError
+
+        limits = read_limits(Settings(ocr_max_pages=2))
+        with pytest.raises(IngestError, match="3 scanned pages to recognise; at most 2"):
+            load_file(_write(tmp_path, "long-scan.pdf", fixtures.scanned_pdf(3)), limits=limits)
+
     def test_a_photo_of_a_notice_is_read(self, tmp_path: Path) -> None:
         raw = load_file(_write(tmp_path, "notice.png", fixtures.photo_png()))
         assert "居住证" in raw.text and raw.metadata.ocr
