@@ -274,6 +274,8 @@ def serve(
     from app.api import create_app
 
     settings = _settings(index_dir, host=host, port=port)
+    for package in ("app", "index", "ingest"):  # a server's operator wants to see index loads and switches
+        logging.getLogger(package).setLevel(logging.INFO)
     # X-Forwarded-For is believed only from the proxies an operator lists (uvicorn's default trusts loopback,
     # so anyone on the machine could rotate it past the rate limit)
     proxies = ",".join(settings.trusted_proxies)

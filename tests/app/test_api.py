@@ -87,6 +87,12 @@ def test_without_an_index_health_is_503_and_search_says_so(tmp_path: Path) -> No
         assert "Traceback" not in search.text
 
 
+def test_the_server_log_says_which_index_it_serves(live_server: str, index_settings: Settings) -> None:
+    port = live_server.rsplit(":", 1)[1]
+    log = (index_settings.index_dir.parent / f"server-{port}.log").read_text("utf-8", errors="replace")
+    assert "loaded index" in log and "passages" in log
+
+
 def test_real_server_end_to_end(live_server: str) -> None:
     response = httpx.get(f"{live_server}/api/search", params={"q": "外地户口孩子能在玉泉区上公办小学吗"}, timeout=10)
     assert response.status_code == 200
