@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import glob
 import io
 import os
 import re
@@ -212,9 +213,9 @@ class DocumentLibrary:
             target = self.root / name
             if target.exists() and not replace:
                 raise UploadRejected(f"文件“{name}”已存在；如需替换请使用替换操作", 409)
-            twin = next(
-                (d.file for d in self.list() if PurePosixPath(d.file).stem == target.stem and d.file != name), None
-            )
+            # a file whose id would clash (same stem, other extension: a.txt next to a.md)
+            same_stem = self.root.glob(glob.escape(target.stem) + ".*")
+            twin = next((p.name for p in same_stem if p.stem == target.stem and p.name != name), None)
             if twin is not None:
                 raise UploadRejected(f"已有同名文件“{twin}”（只有扩展名不同）；请改名后上传，或替换“{twin}”", 409)
             if not target.exists() and replace:

@@ -62,6 +62,14 @@ class Gazetteer:
     ) -> None:
         """``short_named``: the components whose short name (包头 for 包头市) is recognised; None: all."""
         self.paths = {p for p in paths if p}
+        # each component's full path (the shortest known one ending in it), looked up for every place a
+        # question or a document names: computed once, not by scanning the ~3,000 paths each time
+        self._paths: dict[str, tuple[str, ...]] = {}
+        for path in sorted(self.paths):
+            for i, component in enumerate(path):
+                known = self._paths.get(component)
+                if known is None or i + 1 < len(known):
+                    self._paths[component] = path[: i + 1]
         self._alias_to_component: dict[str, str] = {}
         for path in self.paths:
             for component in path:
@@ -109,8 +117,7 @@ class Gazetteer:
 
     def path_of(self, component: str) -> tuple[str, ...] | None:
         """The full path of a component (shortest known path that ends in it)."""
-        candidates = [p[: p.index(component) + 1] for p in self.paths if component in p]
-        return min(candidates, key=len) if candidates else None
+        return self._paths.get(component)
 
     def region_in_title(self, title: str) -> str | None:
         """The most specific known place a title names, as a full region name."""
