@@ -34,9 +34,7 @@ def table_lines(rows: Sequence[Sequence[object]]) -> list[str]:
     cells = [row + [""] * (width - len(row)) for row in cells]
     keep = [i for i in range(width) if any(row[i] for row in cells)]
     cells = [[row[i] for i in keep] for row in cells]
-    cells = [
-        [v for j, v in enumerate(row) if j == 0 or v != row[j - 1]] if len(set(row)) == 1 else row for row in cells
-    ]
+    cells = [row[:1] if len(set(row)) == 1 else row for row in cells]  # one cell merged across the whole row
     header, body = cells[0], cells[1:]
     lines = [TABLE_CELL_SEPARATOR.join(v for v in header if v)]
     for row in body:

@@ -3,12 +3,13 @@
 Every sentence of the retrieved passages is a candidate. A linear ranking model
 (``answer_model.json``, fitted by ``python -m app.answering.calibrate`` on the
 tune half of the question sets as a conditional logit: which of a question's
-sentences holds the answer) scores each from twenty signals: concept coverage
-with synonyms, character-pair recall, the same in the sentence's neighbourhood
-and passage, retrieval rank and scores, the encoder's similarity of question and
-sentence, whether it has the kind of answer asked for (a figure with the asked
-unit, a date, a list, a name), whether it merely restates the question, and
-whether its document is about the place the question names. A candidate's
+sentences holds the answer) scores each from the signals in ``FEATURES``: concept
+coverage with synonyms, character-pair recall, the same in the sentence's
+neighbourhood and passage, retrieval rank and scores, the encoder's similarity of
+question and sentence, whether it has the kind of answer asked for (a figure with
+the asked unit, a date, a list, a name), whether it merely restates the question,
+whether the word next to the question word is there, and whether its document is
+about the place the question names. A candidate's
 ``probability`` is its share of the question's softmax.
 
 A second logistic model, over the question as a whole (the best and second

@@ -51,11 +51,18 @@ def scanned_page(lines: list[str] = SCANNED_LINES):
     return image
 
 
+def scanned_lines(page: int) -> list[str]:
+    """The text of scanned page ``page`` (0-based): the notice's lines, rotated, so no line opens or closes
+    every page (a line that does is a running header and is dropped, as it should be)."""
+    k = page % len(SCANNED_LINES)
+    return SCANNED_LINES[k:] + SCANNED_LINES[:k]
+
+
 def scanned_pdf(pages: int = 1) -> bytes:
-    """An image-only PDF (no text layer), ``pages`` copies of the scanned page."""
-    page = scanned_page()
+    """An image-only PDF (no text layer) of ``pages`` scanned pages."""
+    images = [scanned_page(scanned_lines(i)) for i in range(pages)]
     out = io.BytesIO()
-    page.save(out, format="PDF", save_all=True, append_images=[page] * (pages - 1), resolution=150)
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=150)
     return out.getvalue()
 
 

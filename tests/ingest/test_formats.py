@@ -48,6 +48,11 @@ class TestScans:
         assert raw.metadata.ocr
         assert raw.text.index("一、报名时间") < raw.text.index("二、入学条件")  # reading order kept
 
+    def test_every_page_of_a_multi_page_scan_is_kept(self, tmp_path: Path) -> None:
+        raw = load_file(_write(tmp_path, "scan3.pdf", fixtures.scanned_pdf(3)))
+        truth = "\n".join(line for page in range(3) for line in fixtures.scanned_lines(page))
+        assert fixtures.char_accuracy(raw.text, truth) >= 0.95
+
     def test_the_ocr_page_limit_is_a_setting(self, tmp_path: Path) -> None:
         from app.config import Settings
         from app.service import read_limits
