@@ -66,13 +66,16 @@ _QUESTION_WORDS = re.compile(
 )
 _LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
 _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
-_YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)")
+# a year, or a five-year plan period (十四五): a figure of another period does not answer
+_YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)|十[一二三四五六]五")
 _ASKS_SOURCE = re.compile(
     r"哪[个份]?文件|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
 _ASKS_PLACES = re.compile(r"哪些(?:地方|地区|区|旗县|县区|城市)|哪几个(?:地方|地区|区)|哪里|各地|各区|哪个地方")
 _FIRST_PERSON = re.compile(r"我|俺|咱家")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
+_FIGURE = re.compile(rf"\d|{_CHINESE_NUMBER}\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]")
+_FIGURE_REACH = 12  # characters either side of an asked-about word where its figure is written
 _ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
@@ -132,6 +135,19 @@ class QuestionAnalysis:
     def focus_missing(self, text: str) -> bool:
         """Whether a word next to the question word (电话是多少, 什么时候完工) is absent from ``text``."""
         return any(not c.found_in(text) for c in self.focus)
+
+    def focus_figure(self, text: str) -> bool:
+        """Whether a figure stands next to a word the question asks about (校际差异系数 … 0.3; 缺口 … 1850个):
+        a sentence on the topic that gives no figure for the thing asked does not answer 多少."""
+        text = _YEAR_NUMBER.sub(lambda m: " " * len(m.group()), text)  # a year is not the figure asked for
+        for concept in self.focus or self.concepts:
+            for form in concept.forms:
+                at = text.find(form)
+                while at >= 0:
+                    if _FIGURE.search(text[max(0, at - _FIGURE_REACH) : at + len(form) + _FIGURE_REACH]):
+                        return True
+                    at = text.find(form, at + 1)
+        return False
 
     def new_figure(self, text: str) -> bool:
         """Whether ``text`` states a figure that is not a year and not already in the question."""

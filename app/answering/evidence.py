@@ -39,6 +39,8 @@ from index.retrieve import Hit
 from ingest.chunk import split_sentences
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
+# answer kinds with an indicator signal of their own (a figure, ``number``, is the baseline; ``time`` counts as a date)
+_KIND_FEATURES = ("date", "list", "name", "yesno", "reason", "other")
 FEATURES = (
     "bias",
     "coverage",
@@ -66,10 +68,12 @@ FEATURES = (
     "missing_most",
     "new_figure",
     "focus_missing",
+    "focus_figure",
     # the same for every sentence of a question: signals for the decision model only
     "asks_future",
     "unknown_share",
     "first_person",
+    *(f"asks_{kind}" for kind in _KIND_FEATURES),
 )
 DECISION_FEATURES = (
     "bias",
@@ -89,9 +93,12 @@ DECISION_FEATURES = (
     "best_missing_most",
     "best_new_figure",
     "best_focus_missing",
+    "best_focus_figure",
     "asks_future",
     "unknown_share",
     "first_person",
+    # the kind of answer asked for (a figure is the baseline): documents state measures more often than dates
+    *(f"asks_{kind}" for kind in _KIND_FEATURES),
 )
 _SCORE_SCALE = 10.0
 _TYPED = ("number", "date", "time", "list", "name")
@@ -162,9 +169,14 @@ def _features(
         analysis.missing_most(window),
         float(analysis.asks_number and analysis.new_figure(sentence)),
         float(analysis.focus_missing(window)),
+        float(analysis.asks_number and analysis.focus_figure(sentence)),
         float(analysis.asks_future),
         analysis.unknown_share(),
         float(analysis.first_person),
+        *(
+            float(kind == analysis.answer_type or (kind == "date" and analysis.answer_type == "time"))
+            for kind in _KIND_FEATURES
+        ),
     ]
 
 
@@ -246,9 +258,11 @@ def decision_features(scored: list[Candidate]) -> list[float]:
         best["missing_most"],
         best["new_figure"],
         best["focus_missing"],
+        best["focus_figure"],
         best["asks_future"],
         best["unknown_share"],
         best["first_person"],
+        *(best[f"asks_{kind}"] for kind in _KIND_FEATURES),
     ]
 
 
