@@ -74,7 +74,6 @@ class TestQuestionAnalysis:
         assert analysis.new_figure("2014年校际差异系数为0.35")
         assert chat.analyse("新建学校一共多少套公寓？", service.retriever).unit == "套"
 
-
     def test_a_figure_must_stand_by_the_thing_asked(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("康巴什区2014年验收时校际差异系数是多少？", service.retriever)
         assert analysis.focus_figure("校际差异系数为0.35")
@@ -82,6 +81,7 @@ class TestQuestionAnalysis:
 
     def test_a_plan_period_is_a_year_to_find(self, chat: ChatService, service: SearchService) -> None:
         assert chat.analyse("玉泉区“十四五”期间教育总投资是多少？", service.retriever).years == ("十四五",)
+
     def test_the_most_specific_missing_word_is_measured(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("玉泉区十四五期间教育总投资是多少亿元？", service.retriever)
         assert analysis.missing_most("十四五期间教育总投资18亿元") == 0.0
