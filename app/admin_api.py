@@ -96,8 +96,8 @@ LibraryDep = Annotated[DocumentLibrary, Depends(_library)]
 
 
 def _indexed_ids(request: Request) -> set[str]:
-    manifest = request.app.state.service.store.read_manifest() or {}
-    return set(manifest.get("documents", {}))
+    manifest = request.app.state.service.store.read_manifest()
+    return set(manifest.documents) if manifest else set()
 
 
 def _out(doc, indexed: set[str]) -> DocumentOut:
@@ -188,10 +188,10 @@ def index_status(request: Request) -> dict:
     job: IndexJob = request.app.state.index_job
     return {
         "build": service.store.current_path.name if service.store.current_path else None,
-        "built_at": manifest.get("created_at") if manifest else None,
-        "documents": len(manifest["documents"]) if manifest else 0,
-        "passages": sum(d["chunks"] for d in manifest["documents"].values()) if manifest else 0,
-        "encoder": manifest["encoder"]["id"] if manifest else None,
+        "built_at": manifest.created_at if manifest else None,
+        "documents": len(manifest.documents) if manifest else 0,
+        "passages": manifest.passages if manifest else 0,
+        "encoder": manifest.encoder_id if manifest else None,
         "reindex_running": job.running,
         "last_reindex": job.last,
     }

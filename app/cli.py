@@ -13,9 +13,9 @@ from app.answering.chat import chat_service
 from app.config import Settings
 from app.evaluation import evaluate_chat, evaluate_retrieval, load_qa, select
 from app.service import SearchService, ingest_directory
+from index.build import BuildReport
 from index.errors import IndexError_
 from index.retrieve import SearchFilters
-from index.store import BuildReport
 from ingest.models import PolicyDocument
 
 if TYPE_CHECKING:

@@ -1,12 +1,25 @@
-"""All settings in one place, read from the environment (prefix ``POLICYQA_``) and an optional ``.env``."""
+"""All settings in one place, read from the environment (prefix ``POLICYQA_``) and an optional ``.env``.
+
+The choices offered for a backend (encoder, vector index, retrieval mode, generator) are the names of its
+registry; defaults are those of the stage that uses them, written once there."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.answering.protocols import GeneratorName
+from index.encoders import THREADS, EncoderName
+from index.retrieve import Jurisdiction, Mode, RetrievalConfig
+from index.store import BuildSettings
+from index.vector_store import VectorIndex
+from ingest.models import DEFAULT_LIMITS, ReadLimits
+
+# Defaults live with the code that uses them (the stages' config records); Settings reads them from there.
+_RETRIEVAL = RetrievalConfig()
+_BUILD = BuildSettings()
 
 
 class Settings(BaseSettings):
@@ -15,30 +28,32 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("data/corpus"), description="Documents `policyqa ingest` reads by default.")
     index_dir: Path = Field(Path("data/index"), description="Where built indexes live (git-ignored).")
 
-    encoder: Literal["use", "sentence-transformers"] = "use"
+    encoder: EncoderName = "use"
     model_dir: Path | None = Field(None, description="Local sentence-transformers model directory.")
     query_prefix: str | None = Field(None, description="Instruction put before queries; default: the model's.")
-    threads: int = Field(2, ge=1, description="CPU threads for encoding and FAISS.")
+    threads: int = Field(THREADS, ge=1, description="CPU threads for encoding and FAISS.")
 
-    chunk_size: int = Field(300, ge=20, description="Largest passage, in characters.")
-    chunk_overlap: int = Field(60, ge=0, description="Overlap between passages (whole sentences).")
-    vector_index: Literal["flat", "hnsw", "ivf", "milvus"] = "flat"
+    chunk_size: int = Field(_BUILD.chunk_size, ge=20, description="Largest passage, in characters.")
+    chunk_overlap: int = Field(_BUILD.chunk_overlap, ge=0, description="Overlap between passages (whole sentences).")
+    vector_index: VectorIndex = _BUILD.vector_index
     milvus_uri: str | None = Field(
         None, description="For vector_index=milvus: a Milvus Lite .db file, or a Milvus server URL."
     )
 
-    retrieval_mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
-    bm25_weight: float = Field(0.7, ge=0.0, le=1.0)
-    candidates: int = Field(100, ge=1, description="Candidates each retriever contributes before fusion.")
-    jurisdiction: Literal["soft", "strict", "off"] = Field(
-        "soft",
+    retrieval_mode: Mode = _RETRIEVAL.mode
+    bm25_weight: float = Field(_RETRIEVAL.bm25_weight, ge=0.0, le=1.0)
+    candidates: int = Field(
+        _RETRIEVAL.candidates, ge=1, description="Candidates each retriever contributes before fusion."
+    )
+    jurisdiction: Jurisdiction = Field(
+        _RETRIEVAL.jurisdiction,
         description="How a place the question names ranks documents: soft = a bonus for that place's documents, "
         "a penalty for other places', unknown regions compete on text; strict = that place's documents first; off.",
     )
 
     context_passages: int = Field(5, ge=1, le=20, description="Passages an answer is drawn from.")
 
-    generator: Literal["none", "openai", "transformers"] = Field("none", description="LLM answerer; none = extractive.")
+    generator: GeneratorName = Field("none", description="LLM answerer; none = extractive.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8001/v1")
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
@@ -62,9 +77,13 @@ class Settings(BaseSettings):
         default_factory=list, description="Keys for the admin API (X-API-Key header); empty disables it."
     )
     upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest document an admin may upload.")
-    pdf_max_pages: int = Field(2000, ge=1, description="Longest PDF ingest reads (longer ones are refused).")
-    ocr_max_pages: int = Field(200, ge=0, description="Most scanned pages OCR reads in one document.")
-    ocr_seconds: float = Field(900.0, gt=0, description="Longest OCR may take on one document.")
+    pdf_max_pages: int = Field(
+        DEFAULT_LIMITS.pdf_pages, ge=1, description="Longest PDF ingest reads (longer ones are refused)."
+    )
+    ocr_max_pages: int = Field(
+        DEFAULT_LIMITS.ocr_pages, ge=0, description="Most scanned pages OCR reads in one document."
+    )
+    ocr_seconds: float = Field(DEFAULT_LIMITS.ocr_seconds, gt=0, description="Longest OCR may take on one document.")
     upload_parse_seconds: float = Field(
         60.0, gt=0, description="Longest an upload may take to read (in a separate, memory-bounded process)."
     )
@@ -87,3 +106,25 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+
+    # -- the stages' own config records, made from these settings (one place) ------------------
+
+    def build_settings(self) -> BuildSettings:
+        return BuildSettings(
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
+            vector_index=self.vector_index,
+            milvus_uri=self.milvus_uri,
+            threads=self.threads,
+        )
+
+    def retrieval_config(self) -> RetrievalConfig:
+        return RetrievalConfig(
+            mode=self.retrieval_mode,
+            bm25_weight=self.bm25_weight,
+            candidates=self.candidates,
+            jurisdiction=self.jurisdiction,
+        )
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(self.pdf_max_pages, self.ocr_max_pages, self.ocr_seconds)

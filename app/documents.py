@@ -6,7 +6,6 @@ or a crash changes nothing. Indexing is separate: ``policyqa ingest`` or ``POST 
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import glob
 import io
@@ -22,15 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from app.config import Settings
+from ingest.corpus import corpus_ids, read_manifest, write_manifest
 from ingest.errors import IngestError
-from ingest.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, corpus_ids, decode_text, read_manifest
+from ingest.load import SUPPORTED_SUFFIXES, decode_text
 from ingest.metadata import iso_date, web_url
 from ingest.models import DEFAULT_LIMITS, DocumentMetadata, ReadLimits
 from ingest.pipeline import check_readable
 
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff.\-]+")
 _MAX_NAME_BYTES = 200  # file systems allow 255; the rest is room for temporary names
-_FIELDS = ("file", "title", "region", "publisher", "date", "source_url", "doc_number")
 
 
 class UploadRejected(Exception):
@@ -148,8 +147,9 @@ def check_content(name: str, data: bytes) -> None:
 
 
 def library_for(settings: Settings) -> DocumentLibrary:
-    limits = ReadLimits(settings.pdf_max_pages, settings.ocr_max_pages, settings.ocr_seconds)
-    return DocumentLibrary(settings.corpus_dir, settings.upload_max_bytes, settings.upload_parse_seconds, limits)
+    return DocumentLibrary(
+        settings.corpus_dir, settings.upload_max_bytes, settings.upload_parse_seconds, settings.read_limits()
+    )
 
 
 class DocumentLibrary:
@@ -253,10 +253,4 @@ class DocumentLibrary:
             rows.pop(file, None)
         else:
             rows[file] = metadata
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(_FIELDS)
-        for name, meta in sorted(rows.items()):
-            writer.writerow([name, *(getattr(meta, f) or "" for f in _FIELDS[1:])])
-        tmp = self._write_temp(out.getvalue().encode("utf-8"), suffix=".csv")
-        os.replace(tmp, self.root / MANIFEST_NAME)
+        write_manifest(self.root, rows)

@@ -15,7 +15,7 @@ from pathlib import Path
 from app.answering.models import Turn
 from app.answering.safety import MASK, looks_like_instruction
 from index.retrieve import Hit
-from ingest.chunk import split_sentences
+from ingest.zh.sentences import split_sentences
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 _SECTION = re.compile(r"^## (system|user)\s*$", re.M)

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import Settings
+from index.build import BuildReport, build_index
 from index.encoders import load_encoder
 from index.errors import IndexError_, IndexNotBuilt
 from index.protocols import Encoder
-from index.retrieve import Hit, HybridRetriever, RetrievalConfig, SearchFilters
-from index.store import BuildReport, BuildSettings, IndexStore
-from index.tokenize import ChineseTokenizer
-from ingest.models import PolicyDocument, ReadLimits
+from index.retrieve import Hit, HybridRetriever, SearchFilters
+from index.store import IndexStore
+from ingest.models import PolicyDocument
 from ingest.pipeline import CorpusLoad, load_corpus
+from ingest.zh.tokens import ChineseTokenizer
 
 log = logging.getLogger(__name__)
 _WARM_UP_QUERY = "义务教育学校招生入学"
@@ -30,29 +31,6 @@ _WARM_UP_QUERY = "义务教育学校招生入学"
 
 def encoder_for(settings: Settings) -> Encoder:
     return load_encoder(settings.encoder, settings.model_dir, settings.query_prefix, settings.threads)
-
-
-def build_settings(settings: Settings) -> BuildSettings:
-    return BuildSettings(
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        vector_index=settings.vector_index,
-        milvus_uri=settings.milvus_uri,
-        threads=settings.threads,
-    )
-
-
-def read_limits(settings: Settings) -> ReadLimits:
-    return ReadLimits(settings.pdf_max_pages, settings.ocr_max_pages, settings.ocr_seconds)
-
-
-def retrieval_config(settings: Settings) -> RetrievalConfig:
-    return RetrievalConfig(
-        mode=settings.retrieval_mode,
-        bm25_weight=settings.bm25_weight,
-        candidates=settings.candidates,
-        jurisdiction=settings.jurisdiction,
-    )
 
 
 @dataclass
@@ -66,7 +44,7 @@ def ingest_directory(settings: Settings, directory: Path | None = None, progress
 
     With no readable document at all, nothing is built and the current index stays.
     """
-    corpus = load_corpus(directory or settings.corpus_dir, progress=progress, limits=read_limits(settings))
+    corpus = load_corpus(directory or settings.corpus_dir, progress=progress, limits=settings.read_limits())
     if not corpus.documents:
         return IngestOutcome(corpus, None)
     return IngestOutcome(corpus, ingest_documents(settings, corpus.documents, progress))
@@ -74,9 +52,8 @@ def ingest_directory(settings: Settings, directory: Path | None = None, progress
 
 def ingest_documents(settings: Settings, documents: list[PolicyDocument], progress: bool = True) -> BuildReport:
     """Build (incrementally) the index of ``settings.index_dir`` for documents already loaded."""
-    return IndexStore(settings.index_dir).build(
-        documents, encoder_for(settings), build_settings(settings), ChineseTokenizer(), progress=progress
-    )
+    store = IndexStore(settings.index_dir)
+    return build_index(store, documents, encoder_for(settings), settings.build_settings(), ChineseTokenizer(), progress)
 
 
 class SearchService:
@@ -113,7 +90,7 @@ class SearchService:
         link = self.store.current_build_id()
         encoder = encoder_for(self.settings)
         index = self.store.load(encoder, ChineseTokenizer())
-        self._retriever = HybridRetriever(index, encoder, config=retrieval_config(self.settings))
+        self._retriever = HybridRetriever(index, encoder, config=self.settings.retrieval_config())
         self._build_link = link
         log.info("loaded index %s (%d passages)", index.build_id, len(index.chunks))
 

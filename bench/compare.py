@@ -25,15 +25,16 @@ from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from app.answering.chat import chat_service
+from app.cmrc import SHARED_CMRC, load_cmrc
 from app.config import Settings
 from app.evaluation import QAItem, evaluate_chat, load_qa
 from app.service import SearchService, encoder_for, ingest_directory
-from bench.cmrc import DEFAULT_DATA, load_cmrc
+from index.build import build_index
 from index.encoders.use import UseEncoder
 from index.retrieve import HybridRetriever, RetrievalConfig
 from index.store import BuildSettings, IndexStore
-from index.tokenize import ChineseTokenizer
-from ingest.load import iter_corpus_files
+from ingest.corpus import iter_corpus_files
+from ingest.zh.tokens import ChineseTokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 Ranker = Callable[[str, int], list[tuple[str, str]]]  # question, k -> [(doc_id, passage text)]
@@ -109,14 +110,14 @@ def dev_set(encoder: UseEncoder) -> dict:
 
 
 def cmrc_set(encoder: UseEncoder) -> dict | None:
-    if not DEFAULT_DATA.exists():
+    if not SHARED_CMRC.exists():
         return None
-    docs, questions = load_cmrc(DEFAULT_DATA)
-    cases = [(q["question"], lambda d, t, p=q["paragraph"]: d == p) for q in questions]
+    docs, questions = load_cmrc(SHARED_CMRC)
+    cases = [(q.item.question, lambda d, t, p=q.paragraph: d == p) for q in questions]
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(Path(tmp))
         tokenizer = ChineseTokenizer()
-        store.build(docs, encoder, BuildSettings(), tokenizer, progress=False)
+        build_index(store, docs, encoder, BuildSettings(), tokenizer, progress=False)
         index = store.load(encoder, tokenizer)
         results = {
             "policyqa": score(policyqa_ranker(HybridRetriever(index, encoder)), cases),

@@ -34,7 +34,7 @@ from app.config import Settings
 from app.evaluation import QAItem, load_qa, select
 from app.service import SearchService, ingest_directory
 from index.retrieve import WEIGHTS_FILE, HybridRetriever, RetrievalConfig
-from ingest.load import MANIFEST_NAME
+from ingest.corpus import MANIFEST_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [ROOT / "data" / "eval" / n for n in ("dev_qa.jsonl", "dev_v2.jsonl", "dev_v3.jsonl", "train_extra.jsonl")]

@@ -16,7 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import psutil
 
 from app.answering.chat import ChatConfig, ChatService
@@ -85,7 +84,6 @@ def measure(material: SyntheticMaterial, n: int, queries: int) -> dict:
             (Path(tmp) / name).mkdir()
             idx.vector_store.save(Path(tmp) / name)
             idx.keyword_index.save(Path(tmp) / name)
-            np.save(Path(tmp) / name / "vectors.npy", idx.vectors)
         disk = {
             name: sum(f.stat().st_size for f in (Path(tmp) / name).rglob("*") if f.is_file())
             for name in ("flat", "hnsw")

@@ -17,12 +17,12 @@ import numpy as np
 
 from index.keyword import Bm25Index
 from index.protocols import Encoder
-from index.store import LoadedIndex
-from index.tokenize import ChineseTokenizer
+from index.store import BuildSettings, IndexManifest, LoadedIndex
 from index.vector_store import FaissVectorStore
-from ingest.chunk import split_sentences
 from ingest.models import Chunk, DocumentMetadata
 from ingest.pipeline import load_corpus
+from ingest.zh.sentences import split_sentences
+from ingest.zh.tokens import ChineseTokenizer
 
 REGIONS = ("内蒙古自治区呼和浩特市玉泉区", "内蒙古自治区包头市昆都仑区", "内蒙古自治区包头市", "内蒙古自治区乌海市")
 PER_DOC = 50
@@ -68,9 +68,8 @@ class SyntheticMaterial:
             self._keyword = Bm25Index.build(tokens, ChineseTokenizer())
         return LoadedIndex(
             build_id=f"synthetic-{passages}",
-            manifest={"encoder": {"id": self.encoder.id}},
+            manifest=IndexManifest.now(self.encoder.id, self.encoder.dim, BuildSettings(vector_index=vector_index), {}),
             chunks=chunks,
-            vectors=vectors,
             vector_store=FaissVectorStore.build(vectors, vector_index, threads),
             keyword_index=self._keyword,
             chunk_doc=np.arange(passages, dtype=np.int32) // PER_DOC,

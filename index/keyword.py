@@ -10,7 +10,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from index.tokenize import ChineseTokenizer
+from ingest.zh.tokens import ChineseTokenizer
 
 _DIR = "bm25"
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import

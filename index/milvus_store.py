@@ -34,6 +34,7 @@ class MilvusVectorStore:
         self.uri = uri
         self.collection = collection
         self.size = size
+        self._is_loaded = False
 
     @classmethod
     def build(cls, vectors: np.ndarray, uri: str, build_id: str) -> MilvusVectorStore:
@@ -56,21 +57,14 @@ class MilvusVectorStore:
         return cls(client, uri, name, len(vectors))
 
     @classmethod
-    def load(cls, directory: Path) -> MilvusVectorStore:
+    def open(cls, directory: Path) -> MilvusVectorStore:
         info = json.loads((directory / _FILE).read_text("utf-8"))
-        client = _client(info["uri"])
-        client.load_collection(info["collection"])
-        return cls(client, info["uri"], info["collection"], info["size"])
+        return cls(_client(info["uri"]), info["uri"], info["collection"], info["size"])
 
-    @staticmethod
-    def drop(directory: Path) -> None:
-        """Drop the collection of a build that is being removed (nothing to do for a FAISS build)."""
-        path = directory / _FILE
-        if path.exists():
-            info = json.loads(path.read_text("utf-8"))
-            client = _client(info["uri"])
-            if client.has_collection(info["collection"]):
-                client.drop_collection(info["collection"])
+    def drop(self) -> None:
+        """Drop this build's collection (the build is being removed)."""
+        if self.client.has_collection(self.collection):
+            self.client.drop_collection(self.collection)
 
     def save(self, directory: Path) -> None:
         info = {"uri": self.uri, "collection": self.collection, "size": self.size}
@@ -79,7 +73,25 @@ class MilvusVectorStore:
     def __len__(self) -> int:
         return self.size
 
+    def _loaded(self) -> None:
+        if not self._is_loaded:
+            self.client.load_collection(self.collection)
+            self._is_loaded = True
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        self._loaded()
+        wanted = [int(i) for i in ids]
+        rows: dict[int, list[float]] = {}
+        for start in range(0, len(wanted), _BATCH):
+            for row in self.client.get(self.collection, ids=wanted[start : start + _BATCH], output_fields=["vector"]):
+                rows[int(row["id"])] = row["vector"]
+        return np.array([rows[i] for i in wanted], dtype=np.float32).reshape(len(wanted), -1)
+
+    def scores(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        return self.vectors(ids) @ query.astype(np.float32) if len(ids) else np.zeros(0, dtype=np.float32)
+
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        self._loaded()
         k = min(k, self.size if allowed is None else len(allowed))
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)

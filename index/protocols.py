@@ -8,6 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ingest.zh.tokens import ChineseTokenizer
+
 
 class Encoder(Protocol):
     """Turns text into L2-normalised float32 vectors. Construction is cheap; weights load on first use."""
@@ -32,13 +34,28 @@ class VectorStore(Protocol):
         """Best ``k`` (scores, ids) for one query vector, restricted to ``allowed`` ids if given."""
         ...
 
+    def scores(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Cosine similarity of ``query`` with each of the rows ``ids`` (the dense side of fusion)."""
+        ...
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of rows ``ids`` (a new build reuses those of unchanged passages)."""
+        ...
+
     def save(self, directory: Path) -> None: ...
+
+    def drop(self) -> None:
+        """Release what the store holds outside its build directory (a Milvus collection); the build is going."""
+        ...
 
     def __len__(self) -> int: ...
 
 
 class KeywordIndex(Protocol):
-    """Lexical scoring (BM25) over chunk texts; ids are row numbers of the chunk table."""
+    """Lexical scoring (BM25) over chunk texts; ids are row numbers of the chunk table. Its tokenizer is the
+    one it was built with: question analysis cuts words the same way."""
+
+    tokenizer: ChineseTokenizer
 
     def scores(self, query: str) -> np.ndarray:
         """One score per chunk for ``query`` (0 where no term matches)."""
@@ -46,6 +63,10 @@ class KeywordIndex(Protocol):
 
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """How rare each token is in the corpus (larger: rarer, more telling)."""
+        ...
+
+    def has_term(self, token: str) -> bool:
+        """Whether any passage contains ``token`` as an index term."""
         ...
 
     def save(self, directory: Path) -> None: ...

@@ -24,20 +24,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
 from index.protocols import Encoder
 from index.store import LoadedIndex
 from ingest.models import Chunk
-from ingest.regions import Gazetteer, region_tier
+from ingest.zh.places import Gazetteer, region_tier
 
 Mode = Literal["hybrid", "bm25", "dense"]
-MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+MODES: tuple[Mode, ...] = get_args(Mode)
 Fusion = Literal["score", "rrf"]
 Jurisdiction = Literal["soft", "strict", "off"]
-JURISDICTIONS: tuple[Jurisdiction, ...] = ("soft", "strict", "off")
+JURISDICTIONS: tuple[Jurisdiction, ...] = get_args(Jurisdiction)
 _RRF_K = 60
 WEIGHTS_FILE = Path(__file__).with_name("jurisdiction.json")  # written by: python -m bench.jurisdiction --fit
 _WEIGHTS = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
@@ -58,8 +58,8 @@ class RetrievalConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got '{self.mode}'")
-        if self.fusion not in ("score", "rrf"):
-            raise ValueError(f"fusion must be 'score' or 'rrf', got '{self.fusion}'")
+        if self.fusion not in get_args(Fusion):
+            raise ValueError(f"fusion must be one of {get_args(Fusion)}, got '{self.fusion}'")
         if not 0.0 <= self.bm25_weight <= 1.0:
             raise ValueError(f"bm25_weight must be between 0 and 1, got {self.bm25_weight}")
         if self.candidates < 1:
@@ -232,7 +232,7 @@ class HybridRetriever:
 
         cand_bm25 = bm25[candidates]
         cand_dense = (
-            np.asarray(self.index.vectors[candidates]) @ qvec
+            self.index.vector_store.scores(qvec, candidates)
             if qvec is not None
             else np.zeros(len(candidates), dtype=np.float32)
         )

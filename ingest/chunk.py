@@ -1,7 +1,7 @@
 """Cut a cleaned Chinese policy document into passages along its heading hierarchy.
 
-Headings (第一章 / 一、 / （一） / 1. / 专栏N / （1）) open sections; each passage
-carries the path of the section it belongs to. Passages are packed from whole
+Headings (``ingest/zh/sentences.py``) open sections; each passage carries the
+path of the section it belongs to. Passages are packed from whole
 sentences (ending in 。！？；) up to ``chunk_size`` characters and overlap by
 whole sentences up to ``chunk_overlap`` characters. Only a sentence longer than
 ``chunk_size`` is cut, first at clause marks (，、：), then hard.
@@ -9,24 +9,16 @@ whole sentences up to ``chunk_overlap`` characters. Only a sentence longer than
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from langchain_text_splitters import TextSplitter
 
 from ingest.models import Chunk, PolicyDocument
 from ingest.tables import TABLE_CELL_SEPARATOR
+from ingest.zh.sentences import CLAUSE, MAX_HEADING, heading_of, pieces, split_sentences
 
-_LEVELS = (
-    (0, re.compile(r"^(?:第[一二三四五六七八九十百]+[章编部分]|工作表：)")),  # 工作表: a spreadsheet's sheet
-    (1, re.compile(r"^[一二三四五六七八九十百]+、")),
-    (2, re.compile(r"^[（(][一二三四五六七八九十百]+[）)]")),
-    (3, re.compile(r"^(?:\d{1,2}[.．、](?!\d)|专栏\s*\d+)")),
-    (4, re.compile(r"^[（(]\d{1,2}[）)]")),
-)
-_MAX_HEADING = 40
-_SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)》\"']*|$)")
-_CLAUSE = re.compile(r"[^，,、：:\n]*(?:[，,、：:]+|$)")
+CHUNK_SIZE = 300  # characters: the largest passage
+CHUNK_OVERLAP = 60  # characters of whole sentences repeated between neighbouring passages
 
 
 @dataclass(frozen=True)
@@ -36,74 +28,19 @@ class Span:
     section: tuple[str, ...]
 
 
-def heading_of(line: str) -> tuple[int, str] | None:
-    """The (level, label) a line opens, or ``None`` for body text.
-
-    A heading is a short line with a numbering mark, or the short first sentence
-    of such a line (``1.落实党的育人目标。“十三五”期间……``).
-    """
-    for level, pattern in _LEVELS:
-        if pattern.match(line):
-            first = re.split(r"(?<=[。！？；;])", line, maxsplit=1)[0]
-            label = first.rstrip("。；;：: ")
-            if len(label) <= _MAX_HEADING and (first == line or first.endswith(("。", "；", ";"))):
-                return level, label
-            return None
-    return None
-
-
 def _is_title_like(line: str) -> bool:
     """A short line that is not a sentence: a title, subtitle or caption (a table row is body text)."""
     return (
-        len(line) <= _MAX_HEADING
+        len(line) <= MAX_HEADING
         and not line.rstrip().endswith(("。", "！", "？", "；", ";", "!", "?"))
         and TABLE_CELL_SEPARATOR not in line
     )
 
 
-def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """Non-blank pieces of ``text[start:end]`` matched by ``pattern``, trimmed of spaces."""
-    out = []
-    for m in pattern.finditer(text, start, end):
-        a, b = m.start(), m.end()
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
-
-
-def _open_brackets(text: str) -> int:
-    return text.count("(") + text.count("（") - text.count(")") - text.count("）")
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in ``text[start:end]``; a line end also ends a sentence.
-
-    A semicolon inside brackets (中学7所,其中含市直属3所;小学24所) separates list items, not sentences.
-    """
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    offset = start
-    for line in text[start:end].split("\n"):
-        line_spans: list[tuple[int, int]] = []
-        for a, b in _pieces(text, offset, offset + len(line), _SENTENCE):
-            previous = line_spans[-1] if line_spans else None
-            if previous and text[previous[1] - 1] in "；;" and _open_brackets(text[previous[0] : previous[1]]) > 0:
-                line_spans[-1] = (previous[0], b)
-            else:
-                line_spans.append((a, b))
-        spans.extend(line_spans)
-        offset += len(line) + 1
-    return spans
-
-
 class PolicyTextSplitter(TextSplitter):
     """LangChain splitter for Chinese official documents; ``split_spans`` keeps offsets and sections."""
 
-    def __init__(self, chunk_size: int = 300, chunk_overlap: int = 60) -> None:
+    def __init__(self, chunk_size: int = CHUNK_SIZE, chunk_overlap: int = CHUNK_OVERLAP) -> None:
         if chunk_size < 20:
             raise ValueError(f"chunk_size must be at least 20 characters, got {chunk_size}")
         if not 0 <= chunk_overlap < chunk_size:
@@ -121,7 +58,7 @@ class PolicyTextSplitter(TextSplitter):
             if b - a <= self.size:
                 units.append((a, b))
                 continue
-            for c, d in _pieces(text, a, b, _CLAUSE):
+            for c, d in pieces(text, a, b, CLAUSE):
                 units.extend((i, min(i + self.size, d)) for i in range(c, d, self.size))
         return units
 

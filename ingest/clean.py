@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ingest.zh.sentences import heading_of
+
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u200b]+")
 
 # Labels of the metadata table government sites print above a document.
@@ -48,10 +50,6 @@ _TAIL_MARKER = re.compile(
     r".{0,20}推荐您阅读)"
 )
 _TOC_TITLE = re.compile(r"^目\s*录$")
-_HEADING = re.compile(
-    r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[.．、]|[（(]\d{1,2}[）)]|"
-    r"专栏\s*\d+|第[一二三四五六七八九十百]+[章节条部分])"
-)
 
 
 def normalise_whitespace(text: str) -> str:
@@ -86,9 +84,7 @@ def _drop_table_of_contents(lines: list[str]) -> list[str]:
     while i < len(lines):
         if _TOC_TITLE.match(lines[i]):
             j = i + 1
-            while j < len(lines) and (
-                not lines[j] or (_HEADING.match(lines[j]) and len(lines[j]) <= 40 and "。" not in lines[j])
-            ):
+            while j < len(lines) and (not lines[j] or (heading_of(lines[j]) is not None and "。" not in lines[j])):
                 j += 1
             if j > i + 2:  # a real TOC lists several headings
                 i = j

@@ -8,13 +8,10 @@ an ``IngestError`` naming the file.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import logging
 import re
-from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 from ingest import ocr
@@ -29,8 +26,7 @@ SUPPORTED_SUFFIXES = (
     ".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".wps", ".xlsx", ".xls",
     ".png", ".jpg", ".jpeg", ".tif", ".tiff",
 )  # fmt: skip
-MANIFEST_NAME = "manifest.csv"
-_META_KEYS = ("title", "region", "publisher", "date", "source_url", "doc_number")
+_META_KEYS = DocumentMetadata.stated_fields()
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 # limits that keep one hostile file from eating the machine: a .docx's unpacked size and ratio (the page
 # limits are settings: ReadLimits)
@@ -278,44 +274,6 @@ def load_file(path: Path, doc_id: str | None = None, limits: ReadLimits = DEFAUL
         format=path.suffix.lower().lstrip("."),
         metadata=meta,
     )
-
-
-def read_manifest(directory: Path) -> dict[str, DocumentMetadata]:
-    """Metadata an administrator typed in, keyed by file name. Blank cells stay unknown."""
-    manifest = directory / MANIFEST_NAME
-    if not manifest.exists():
-        return {}
-    text = decode_text(manifest.read_bytes(), str(manifest))
-    rows: dict[str, DocumentMetadata] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        file_name = (row.get("file") or "").strip()
-        if file_name:
-            values = {k: (row.get(k) or "").strip() or None for k in _META_KEYS}
-            rows[file_name] = DocumentMetadata(**values)
-    return rows
-
-
-def iter_corpus_files(directory: Path) -> Iterator[Path]:
-    """Every file below ``directory`` except the manifest and hidden files, in a stable order."""
-    for path in sorted(directory.rglob("*")):
-        if (
-            path.is_file()
-            and path.name != MANIFEST_NAME
-            and not any(part.startswith(".") for part in path.relative_to(directory).parts)
-        ):
-            yield path
-
-
-def corpus_ids(directory: Path) -> dict[Path, str]:
-    """Every corpus file and its document id: its path below ``directory`` without the suffix (``a`` for
-    ``a.txt``), or with it when several files share that stem (``a.txt`` and ``a.md``), so ids never clash."""
-    files = list(iter_corpus_files(directory))
-    stems = Counter(p.relative_to(directory).with_suffix("").as_posix() for p in files)
-    ids = {}
-    for path in files:
-        stem = path.relative_to(directory).with_suffix("").as_posix()
-        ids[path] = stem if stems[stem] == 1 else path.relative_to(directory).as_posix()
-    return ids
 
 
 def sha256_text(text: str) -> str:

@@ -19,6 +19,12 @@ class DocumentMetadata:
     region_source: str | None = None
     ocr: bool = False  # some of the text was recognised from a scan (it may hold recognition errors)
 
+    @classmethod
+    def stated_fields(cls) -> tuple[str, ...]:
+        """What a person states about a document (manifest columns, front matter, upload form); ``region_source``
+        and ``ocr`` are found out by ingest, never typed."""
+        return tuple(f.name for f in fields(cls) if f.name not in ("region_source", "ocr"))
+
     def merged_over(self, fallback: DocumentMetadata) -> DocumentMetadata:
         """Fields of ``self`` win; gaps are filled from ``fallback``."""
         return DocumentMetadata(**{f.name: getattr(self, f.name) or getattr(fallback, f.name) for f in fields(self)})

@@ -12,8 +12,8 @@ import io
 import re
 from collections import Counter
 
-from ingest.chunk import heading_of
 from ingest.tables import TABLE_CELL_SEPARATOR, table_lines
+from ingest.zh.sentences import heading_of
 
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*\d+\s*页(?:\s*[/，,]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d+)[-—–\s]*$")
 _SENTENCE_END = ("。", "！", "？", "；", "：", ":", "!", "?", ";", "”", "」", "）", ")")

@@ -13,11 +13,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ingest.clean import clean_text
+from ingest.corpus import corpus_ids, read_manifest
 from ingest.errors import EmptyDocument, IngestError
-from ingest.load import corpus_ids, load_file, read_manifest, sha256_text
+from ingest.load import load_file, sha256_text
 from ingest.metadata import extract_metadata, first_title_line, iso_date, web_url
 from ingest.models import DEFAULT_LIMITS, DocumentMetadata, PolicyDocument, RawDocument, ReadLimits
-from ingest.regions import Gazetteer
+from ingest.zh.places import Gazetteer
 
 log = logging.getLogger(__name__)
 

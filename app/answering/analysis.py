@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from app.answering.lexicon import Lexicon
 from index.retrieve import HybridRetriever
+from ingest.zh.synonyms import Lexicon
 
 AnswerType = Literal["number", "date", "time", "list", "reason", "yesno", "name", "other"]
 

@@ -33,7 +33,6 @@ from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, c
 from app.answering.extractive import choose, cite, lead, region_label, trim
 from app.answering.followup import standalone
 from app.answering.generators import load_generator
-from app.answering.lexicon import Lexicon
 from app.answering.models import Answer, ChatEvent, CitationsEvent, Status, TokenEvent, Turn
 from app.answering.protocols import Generator, GeneratorError
 from app.answering.scope import Refusal, covered_places, in_jurisdiction, place_refusal
@@ -41,6 +40,7 @@ from app.answering.verify import VerifiedStream
 from app.config import Settings
 from app.prompts import render_prompt
 from index.retrieve import Hit, HybridRetriever, SearchFilters
+from ingest.zh.synonyms import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _quote_chars(lines: int) -> int:
 
 @dataclass(frozen=True)
 class ChatConfig:
-    context_passages: int = 5
+    context_passages: int = Settings.model_fields["context_passages"].default
     max_regions: int = 4  # regions shown in a per-region answer; more are named in one line
     places_passages: int = 12  # passages read for a question asking which places do something
 

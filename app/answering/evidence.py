@@ -36,7 +36,7 @@ from app.answering.analysis import QuestionAnalysis, content_bigrams, split_ask
 from app.answering.safety import looks_like_instruction
 from index.protocols import Encoder
 from index.retrieve import Hit
-from ingest.chunk import split_sentences
+from ingest.zh.sentences import split_sentences
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 # answer kinds with an indicator signal of their own (a figure, ``number``, is the baseline; ``time`` counts as a date)

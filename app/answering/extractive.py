@@ -19,7 +19,7 @@ from app.answering.analysis import QuestionAnalysis
 from app.answering.evidence import Candidate
 from app.answering.models import Citation
 from ingest.models import DocumentMetadata
-from ingest.regions import split_region
+from ingest.zh.places import split_region
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 _OPENING = re.compile(r"^[^，,；;：:]{0,24}?(?:(?:19|20)\d\d年|[“\"《]?“?十[三四五]五”?|到|截至|截止|目前|全[区市旗])")

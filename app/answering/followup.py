@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 
 from app.answering.models import Turn
-from index.tokenize import ChineseTokenizer
-from ingest.regions import Gazetteer
+from ingest.zh.places import Gazetteer
+from ingest.zh.tokens import ChineseTokenizer
 
 _ELLIPSIS_START = re.compile(r"^(?:那么?|还有|另外|再问|如果是|换成|换到|要是|那如果)")
 _ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少|是多少)$")

@@ -15,7 +15,7 @@ from app.answering.protocols import GeneratorError
 
 
 class LocalTransformersGenerator:
-    def __init__(self, model_dir: Path, max_new_tokens: int = 300, timeout: float = 20.0) -> None:
+    def __init__(self, model_dir: Path, timeout: float, max_new_tokens: int = 300) -> None:
         self.model_dir = Path(model_dir)
         if not (self.model_dir / "config.json").exists():
             raise FileNotFoundError(f"no transformers model in '{self.model_dir}' (config.json missing)")

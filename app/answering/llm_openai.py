@@ -17,8 +17,8 @@ class OpenAICompatibleGenerator:
         self,
         base_url: str,
         model: str,
-        api_key: SecretStr | None = None,
-        timeout: float = 20.0,
+        api_key: SecretStr | None,
+        timeout: float,
         max_tokens: int = 400,
     ) -> None:
         if not base_url or not model:

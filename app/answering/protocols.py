@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Literal, Protocol
+
+GeneratorName = Literal["none", "openai", "transformers"]  # the registry: app/answering/generators.py
 
 
 class GeneratorError(Exception):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from index.retrieve import Hit, HybridRetriever, SearchFilters
-from ingest.regions import split_region
+from ingest.zh.places import split_region
 
 REFUSAL_PLACE = (
     "现有政策文件中没有{place}的相关规定（目前收录的文件来自：{covered}）。{place}的情况建议咨询当地教育局。"

@@ -17,7 +17,7 @@ import unicodedata
 from app.answering.models import Citation
 from app.answering.safety import looks_like_instruction
 from index.retrieve import Hit
-from ingest.chunk import split_sentences
+from ingest.zh.sentences import split_sentences
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+[”’」』）)》]*")

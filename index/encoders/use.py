@@ -15,7 +15,7 @@ class UseEncoder:
     id = "use-multilingual-v3"
     dim = 512
 
-    def __init__(self, threads: int = 2, batch_size: int = 64) -> None:
+    def __init__(self, threads: int, batch_size: int = 64) -> None:
         self.threads = threads
         self.batch_size = batch_size
 

@@ -8,10 +8,11 @@ import pytest
 
 from app.cmrc import load_cmrc
 from bench.cmrc import score
+from index.build import build_index
 from index.encoders import load_encoder
 from index.retrieve import HybridRetriever, RetrievalConfig
 from index.store import BuildSettings, IndexStore
-from index.tokenize import ChineseTokenizer
+from ingest.zh.tokens import ChineseTokenizer
 from tests.conftest import SHARED_CMRC
 
 pytestmark = pytest.mark.skipif(not SHARED_CMRC.exists(), reason="CMRC trial set not present in ../shared")
@@ -22,7 +23,7 @@ def test_hybrid_is_at_least_as_good_as_bm25_alone(tmp_path: Path) -> None:
     assert len(docs) == 256 and len(questions) == 1002
     encoder, tokenizer = load_encoder("use"), ChineseTokenizer()
     store = IndexStore(tmp_path)
-    store.build(docs, encoder, BuildSettings(), tokenizer, progress=False)
+    build_index(store, docs, encoder, BuildSettings(), tokenizer, progress=False)
     index = store.load(encoder, tokenizer)
     bm25 = score(HybridRetriever(index, encoder, config=RetrievalConfig(mode="bm25")), questions)
     hybrid = score(HybridRetriever(index, encoder), questions)

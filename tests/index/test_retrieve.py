@@ -12,7 +12,7 @@ from app.config import Settings
 from app.evaluation import evaluate_retrieval, load_qa
 from app.service import SearchService, ingest_directory
 from index.retrieve import HybridRetriever, RetrievalConfig, SearchFilters
-from ingest.load import MANIFEST_NAME
+from ingest.corpus import MANIFEST_NAME
 from tests.conftest import CORPUS, DEV_QA
 
 # a notice as scraped: its title names no place and it has no manifest row, but it answers a 玉泉区 question

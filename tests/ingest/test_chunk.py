@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.chunk import PolicyTextSplitter, chunk_document, heading_of
+from ingest.chunk import PolicyTextSplitter, chunk_document
 from ingest.load import load_file
 from ingest.models import DocumentMetadata
 from ingest.pipeline import prepare_document
+from ingest.zh.sentences import heading_of
 from tests.conftest import corpus_file
 
 SENTENCE_END = re.compile(r"[。！？；!?;][”’」』）)》\"']*$")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ingest.clean import clean_text, normalise_whitespace
-from ingest.load import load_file, read_manifest
+from ingest.corpus import read_manifest
+from ingest.load import load_file
 from ingest.metadata import extract_metadata
 from ingest.models import DocumentMetadata
 from ingest.pipeline import prepare_document

@@ -55,10 +55,9 @@ class TestScans:
 
     def test_the_ocr_page_limit_is_a_setting(self, tmp_path: Path) -> None:
         from app.config import Settings
-        from app.service import read_limits
         from ingest.errors import IngestError
 
-        limits = read_limits(Settings(ocr_max_pages=2))
+        limits = Settings(ocr_max_pages=2).read_limits()
         with pytest.raises(IngestError, match="3 scanned pages to recognise; at most 2"):
             load_file(_write(tmp_path, "long-scan.pdf", fixtures.scanned_pdf(3)), limits=limits)
 

