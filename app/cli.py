@@ -119,7 +119,7 @@ def search(
     index_dir: IndexDir = None,
 ) -> None:
     """Print the passages that answer QUESTION, best first, with their sources."""
-    from app.api import SearchResult
+    from app.schemas import SearchResult
 
     hits = _service(_settings(index_dir)).search(question, k, SearchFilters(region=region))
     results = [SearchResult.from_hit(h) for h in hits]
@@ -146,7 +146,7 @@ def ask(
     index_dir: IndexDir = None,
 ) -> None:
     """Answer QUESTION from the documents, with its sources, or say the documents do not answer it."""
-    from app.chat_api import ChatResponse
+    from app.schemas import ChatResponse
 
     answer = chat_service(_service(_settings(index_dir))).ask(question, region=region)
     if as_json:
@@ -274,8 +274,6 @@ def serve(
     from app.api import create_app
 
     settings = _settings(index_dir, host=host, port=port)
-    for package in ("app", "index", "ingest"):  # a server's operator wants to see index loads and switches
-        logging.getLogger(package).setLevel(logging.INFO)
     # X-Forwarded-For is believed only from the proxies an operator lists (uvicorn's default trusts loopback,
     # so anyone on the machine could rotate it past the rate limit)
     proxies = ",".join(settings.trusted_proxies)
@@ -332,8 +330,20 @@ def evaluate(
         )
 
 
-def main() -> None:
+_VERBOSE_COMMANDS = ("serve", "ingest")  # their operators want to see index loads and switches
+
+
+@cli.callback()
+def _configure_logging(ctx: typer.Context) -> None:
+    """The one place logging is configured: warnings from everything; for a server or an ingest, also what our
+    packages report (index loaded, build switched in)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if ctx.invoked_subcommand in _VERBOSE_COMMANDS else logging.WARNING
+    for package in ("app", "index", "ingest"):
+        logging.getLogger(package).setLevel(level)
+
+
+def main() -> None:
     cli()
 
 

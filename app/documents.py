@@ -35,10 +35,25 @@ _MAX_NAME_BYTES = 200  # file systems allow 255; the rest is room for temporary 
 class UploadRejected(Exception):
     """The upload was refused; ``message`` (Chinese) says why. Nothing was changed."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.status = status
+
+
+class UploadTooLarge(UploadRejected):
+    """Larger than the configured limit."""
+
+
+class UnsupportedContent(UploadRejected):
+    """A file type ingest does not read, or content that is not what its name says."""
+
+
+class UploadConflict(UploadRejected):
+    """A file of that name (or the same id) is already there."""
+
+
+class UploadInvalid(UploadRejected):
+    """The file or its metadata is unusable: unreadable content, an invalid date, URL or name."""
 
 
 class DocumentNotFound(Exception):
@@ -108,14 +123,14 @@ def safe_filename(name: str) -> str:
     base = PurePosixPath(name.replace("\\", "/")).name
     cleaned = _UNSAFE.sub("_", base).strip("._")
     if len(cleaned.encode("utf-8")) > _MAX_NAME_BYTES:
-        raise UploadRejected(
-            f"文件名太长（最多 {_MAX_NAME_BYTES} 字节，约 {_MAX_NAME_BYTES // 3} 个汉字），请改短后上传", 422
+        raise UploadInvalid(
+            f"文件名太长（最多 {_MAX_NAME_BYTES} 字节，约 {_MAX_NAME_BYTES // 3} 个汉字），请改短后上传"
         )
     suffix = PurePosixPath(cleaned).suffix.lower()
     if not cleaned or not PurePosixPath(cleaned).stem.strip("_"):
         raise UploadRejected("文件名无效")
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadRejected(f"不支持的文件类型“{suffix or '无后缀'}”，支持：{'、'.join(SUPPORTED_SUFFIXES)}", 415)
+        raise UnsupportedContent(f"不支持的文件类型“{suffix or '无后缀'}”，支持：{'、'.join(SUPPORTED_SUFFIXES)}")
     return cleaned
 
 
@@ -126,24 +141,24 @@ def check_content(name: str, data: bytes) -> None:
     suffix = PurePosixPath(name).suffix.lower()
     if suffix == ".pdf":
         if not data.startswith(b"%PDF-"):
-            raise UploadRejected("文件内容不是 PDF", 415)
+            raise UnsupportedContent("文件内容不是 PDF")
     elif suffix in _ZIP_MEMBER:
         member, kind = _ZIP_MEMBER[suffix]
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 if member not in archive.namelist():
-                    raise UploadRejected(f"文件内容不是 {kind} 文档", 415)
+                    raise UnsupportedContent(f"文件内容不是 {kind} 文档")
         except zipfile.BadZipFile as exc:
-            raise UploadRejected(f"文件内容不是 {kind} 文档", 415) from exc
+            raise UnsupportedContent(f"文件内容不是 {kind} 文档") from exc
     elif suffix in _MAGIC:
         magic, kind = _MAGIC[suffix]
         if not data.startswith(magic):
-            raise UploadRejected(f"文件内容不是 {kind}", 415)
+            raise UnsupportedContent(f"文件内容不是 {kind}")
     else:
         try:
             decode_text(data, name)
         except IngestError as exc:
-            raise UploadRejected("文件内容不是可识别的文本（可能是二进制文件或编码无法识别）", 415) from exc
+            raise UnsupportedContent("文件内容不是可识别的文本（可能是二进制文件或编码无法识别）") from exc
 
 
 def library_for(settings: Settings) -> DocumentLibrary:
@@ -199,25 +214,25 @@ class DocumentLibrary:
     def save(self, filename: str, data: bytes, metadata: DocumentMetadata, replace: bool = False) -> LibraryDocument:
         """Check an upload completely, then store it and its manifest row; on any problem nothing changes."""
         if len(data) > self.max_bytes:
-            raise UploadRejected(f"文件太大（最多 {size_label(self.max_bytes)}）", 413)
+            raise UploadTooLarge(f"文件太大（最多 {size_label(self.max_bytes)}）")
         name = safe_filename(filename)
         check_content(name, data)
         if metadata.date and iso_date(metadata.date) != metadata.date:
-            raise UploadRejected("日期无效：应为真实日期，格式 YYYY-MM-DD", 422)
+            raise UploadInvalid("日期无效：应为真实日期，格式 YYYY-MM-DD")
         if metadata.source_url and not web_url(metadata.source_url):
-            raise UploadRejected("来源网址无效：只接受 http:// 或 https:// 开头的网址", 422)
+            raise UploadInvalid("来源网址无效：只接受 http:// 或 https:// 开头的网址")
         for value in metadata.to_dict().values():
             if value and any(unicodedata.category(c).startswith("C") for c in value):
-                raise UploadRejected("元数据中含有控制字符等无效字符", 422)
+                raise UploadInvalid("元数据中含有控制字符等无效字符")
         with self._changing():
             target = self.root / name
             if target.exists() and not replace:
-                raise UploadRejected(f"文件“{name}”已存在；如需替换请使用替换操作", 409)
+                raise UploadConflict(f"文件“{name}”已存在；如需替换请使用替换操作")
             # a file whose id would clash (same stem, other extension: a.txt next to a.md)
             same_stem = self.root.glob(glob.escape(target.stem) + ".*")
             twin = next((p.name for p in same_stem if p.stem == target.stem and p.name != name), None)
             if twin is not None:
-                raise UploadRejected(f"已有同名文件“{twin}”（只有扩展名不同）；请改名后上传，或替换“{twin}”", 409)
+                raise UploadConflict(f"已有同名文件“{twin}”（只有扩展名不同）；请改名后上传，或替换“{twin}”")
             if not target.exists() and replace:
                 raise DocumentNotFound(PurePosixPath(name).stem)
             tmp = self._write_temp(data, suffix=target.suffix)
@@ -226,7 +241,7 @@ class DocumentLibrary:
                 check_readable(tmp, target.stem, metadata, self.parse_timeout, self.limits)
                 os.replace(tmp, target)
             except IngestError as exc:
-                raise UploadRejected(f"无法读取文件内容：{reason_in_chinese(exc.reason)}", 422) from exc
+                raise UploadInvalid(f"无法读取文件内容：{reason_in_chinese(exc.reason)}") from exc
             finally:
                 tmp.unlink(missing_ok=True)  # gone already when it was moved into place
             self._write_manifest_row(name, metadata)

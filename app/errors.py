@@ -1,4 +1,7 @@
-"""Domain errors mapped to HTTP responses in one place. Every error body is JSON; no stack traces."""
+"""Errors mapped to HTTP responses in one place. Every error body is JSON; no stack traces.
+
+Domain errors (documents, admin keys, rate limit, conversation log, index) carry no HTTP status: ``_DOMAIN``
+gives each its status and code here. The CLI reports the same errors by their messages."""
 
 from __future__ import annotations
 
@@ -11,26 +14,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.auth import AdminAuthError, AdminKeyMissing
 from app.conversations import LogUnavailable
-from app.documents import DocumentNotFound, UploadRejected
+from app.documents import (
+    DocumentNotFound,
+    UnsupportedContent,
+    UploadConflict,
+    UploadInvalid,
+    UploadRejected,
+    UploadTooLarge,
+)
+from app.limits import RateLimited
+from app.service import ReindexRunning
 from index.errors import IndexError_
 
 log = logging.getLogger(__name__)
-
-
-class AdminAuthError(Exception):
-    """Missing or wrong admin key, or the admin API is disabled."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited; retry after {retry_after:.0f}s")
-        self.retry_after = retry_after
 
 
 class InvalidRequest(Exception):
@@ -78,10 +76,31 @@ def _readable(error: dict) -> dict:
     return {"field": field, "message": message}
 
 
-def _error(
+def json_error(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
 ) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": code, "detail": message, **extra}, headers=headers)
+
+
+# (error class, status, code), most specific first
+_DOMAIN: tuple[tuple[type[Exception], int, str], ...] = (
+    (AdminKeyMissing, 401, "unauthorized"),
+    (AdminAuthError, 403, "forbidden"),
+    (UploadTooLarge, 413, "rejected"),
+    (UnsupportedContent, 415, "rejected"),
+    (UploadConflict, 409, "rejected"),
+    (UploadInvalid, 422, "rejected"),
+    (ReindexRunning, 409, "rejected"),
+    (UploadRejected, 400, "rejected"),
+)
+
+
+def error_response(exc: AdminAuthError | UploadRejected | ReindexRunning) -> JSONResponse:
+    """The response for a domain error that carries its own (Chinese) message."""
+    for kind, status, code in _DOMAIN:
+        if isinstance(exc, kind):
+            return json_error(status, code, exc.message)
+    raise TypeError(f"no HTTP mapping for {type(exc).__name__}")
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -98,39 +117,38 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_readable(e) for e in exc.errors()]
-        return _error(422, "invalid_request", "；".join(e["message"] for e in errors), errors=errors)
+        return json_error(422, "invalid_request", "；".join(e["message"] for e in errors), errors=errors)
 
     @app.exception_handler(InvalidRequest)
     async def invalid(_: Request, exc: InvalidRequest) -> JSONResponse:
-        return _error(422, "invalid_request", exc.message, errors=[{"field": exc.field, "message": exc.message}])
+        return json_error(422, "invalid_request", exc.message, errors=[{"field": exc.field, "message": exc.message}])
 
-    @app.exception_handler(AdminAuthError)
-    async def admin_auth(_: Request, exc: AdminAuthError) -> JSONResponse:
-        return _error(exc.status, "unauthorized" if exc.status == 401 else "forbidden", exc.message)
+    async def domain(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AdminAuthError | UploadRejected | ReindexRunning)
+        return error_response(exc)
+
+    for kind in (AdminAuthError, UploadRejected, ReindexRunning):
+        app.add_exception_handler(kind, domain)
 
     @app.exception_handler(RateLimited)
     async def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
-        response = _error(429, "rate_limited", "提问太频繁了，请稍后再试。")
+        response = json_error(429, "rate_limited", "提问太频繁了，请稍后再试。")
         response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         return response
-
-    @app.exception_handler(UploadRejected)
-    async def upload_rejected(_: Request, exc: UploadRejected) -> JSONResponse:
-        return _error(exc.status, "rejected", exc.message)
 
     @app.exception_handler(LogUnavailable)
     async def log_unavailable(_: Request, exc: LogUnavailable) -> JSONResponse:
         log.error("%s", exc)
-        return _error(503, "log_unavailable", "反馈和统计暂时无法使用（记录数据库不可用），请稍后再试。")
+        return json_error(503, "log_unavailable", "反馈和统计暂时无法使用（记录数据库不可用），请稍后再试。")
 
     @app.exception_handler(DocumentNotFound)
     async def document_not_found(_: Request, exc: DocumentNotFound) -> JSONResponse:
-        return _error(404, "not_found", f"找不到文档“{exc}”")
+        return json_error(404, "not_found", f"找不到文档“{exc}”")
 
     @app.exception_handler(IndexError_)  # not built, corrupt, another encoder, model directory missing
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.error("index unavailable: %s", exc)
-        return _error(503, "index_unavailable", "服务暂时不可用：政策文件索引尚未就绪，请稍后再试。")
+        return json_error(503, "index_unavailable", "服务暂时不可用：政策文件索引尚未就绪，请稍后再试。")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -138,9 +156,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if not _CJK.search(detail):  # Starlette's and FastAPI's own messages are English
             detail = _HTTP_MESSAGES.get(exc.status_code, "请求无效")
         code = "payload_too_large" if exc.status_code == 413 else "http_error"
-        return _error(exc.status_code, code, detail, headers=exc.headers)
+        return json_error(exc.status_code, code, detail, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return _error(500, "internal_error", "服务出现内部错误，请稍后再试。")
+        return json_error(500, "internal_error", "服务出现内部错误，请稍后再试。")

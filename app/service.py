@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.config import Settings
@@ -54,6 +54,55 @@ def ingest_documents(settings: Settings, documents: list[PolicyDocument], progre
     """Build (incrementally) the index of ``settings.index_dir`` for documents already loaded."""
     store = IndexStore(settings.index_dir)
     return build_index(store, documents, encoder_for(settings), settings.build_settings(), ChineseTokenizer(), progress)
+
+
+class ReindexRunning(Exception):
+    """A re-index was asked for while one is running."""
+
+    message = "已有索引任务在运行，请稍后再试"
+
+
+class IndexJob:
+    """One background re-index at a time; the server picks up the new build by itself when it is switched in."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.last: dict | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start re-indexing the corpus directory; raises ``ReindexRunning`` when a re-index is under way."""
+        with self._lock:
+            if self.running:
+                raise ReindexRunning(ReindexRunning.message)
+            self._thread = threading.Thread(target=self._run, name="reindex", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        started = time.time()
+        try:
+            outcome = ingest_directory(self.settings, progress=False)
+            report = outcome.build
+            self.last = {
+                "ok": report is not None,
+                "finished_at": time.time(),
+                "seconds": round(time.time() - started, 1),
+                "skipped": [str(e) for e in outcome.corpus.errors],
+                "cleaning": [
+                    {"file": d.path, "kept": d.kept_chars, "removed": d.removed_chars}
+                    for d in outcome.corpus.documents
+                    if d.removed_chars
+                ],
+                "build": asdict(report) if report else None,
+            }
+        except Exception as exc:  # reported in /api/admin/index; the previous index keeps serving
+            log.exception("re-index failed")
+            self.last = {"ok": False, "finished_at": time.time(), "error": str(exc)}
 
 
 class SearchService:

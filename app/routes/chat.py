@@ -13,83 +13,18 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.answering.chat import ChatService
-from app.answering.models import Answer, Citation, CitationsEvent, Status, TokenEvent, Turn
-from app.conversations import ConversationLog, Recorded
+from app.answering.models import CitationsEvent, TokenEvent, Turn
+from app.conversations import ConversationLog
+from app.deps import ChatDep, LogDep, RateLimit
 from app.errors import InvalidRequest
-from app.limits import rate_limit
+from app.schemas import ChatRequest, ChatResponse
 
 log = logging.getLogger(__name__)
-
-
-class TurnIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    role: Literal["user", "assistant"]
-    content: str
-
-
-class ChatRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"question": "玉泉区每个年级的小学学位缺多少？", "history": [], "stream": False}]
-        },
-    )
-    question: str = Field(description="The question, in Chinese.")
-    history: list[TurnIn] = Field(default_factory=list, description="Earlier turns, oldest first.")
-    stream: bool = Field(False, description="Answer as Server-Sent Events.")
-    region: str | None = Field(None, max_length=50, description="Answer only from documents of this place.")
-
-
-class ChatResponse(BaseModel):
-    conversation_id: int | None = Field(description="The logged conversation; null when it could not be logged.")
-    feedback_token: str | None = Field(
-        description="Send it back with POST /api/feedback; null when the conversation was not logged."
-    )
-    answer: str
-    citations: list[Citation]
-    status: Status = Field(
-        description="answered: the documents answer it; related: they discuss it but do not clearly answer "
-        "(the closest passages are cited); refused: out of scope or nothing relevant."
-    )
-    refused: bool = Field(description="True only for status refused.")
-    confidence: float | None = Field(None, description="Fitted probability that the answer is right.")
-    answerer: Literal["extractive", "llm"]
-    refusal_reason: str | None = None
-    query: str = Field(description="The standalone question that was searched (follow-ups are completed).")
-
-    @classmethod
-    def from_answer(cls, answer: Answer, recorded: Recorded | None = None) -> ChatResponse:
-        return cls(
-            conversation_id=recorded.id if recorded else None,
-            feedback_token=recorded.token if recorded else None,
-            answer=answer.answer,
-            citations=answer.citations,
-            status=answer.status,
-            refused=answer.refused,
-            confidence=answer.confidence,
-            answerer=answer.answerer,
-            refusal_reason=answer.refusal_reason,
-            query=answer.query,
-        )
-
-
-def get_chat(request: Request) -> ChatService:
-    return request.app.state.chat
-
-
-def get_log(request: Request) -> ConversationLog:
-    return request.app.state.log
-
-
-ChatDep = Annotated[ChatService, Depends(get_chat)]
-LogDep = Annotated[ConversationLog, Depends(get_log)]
 router = APIRouter(prefix="/api", tags=["chat"])
 
 
@@ -144,7 +79,7 @@ def _event_stream(
 
 @router.post(
     "/chat",
-    dependencies=[Depends(rate_limit)],
+    dependencies=[RateLimit],
     response_model=ChatResponse,
     responses={200: {"content": {"text/event-stream": {"description": "token…, citations, done (see docs/api.md)"}}}},
 )
