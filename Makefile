@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 CORPUS ?= data/corpus
 
-.PHONY: install index serve test lint format eval bench clean
+.PHONY: install index serve test test-fast lint format eval bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +23,17 @@ index: install  ## index the bundled sample corpus (incremental: only changes ar
 serve: index  ## set up, index the sample corpus and serve on http://$(HOST):$(PORT)
 	$(BIN)/policyqa serve --host $(HOST) --port $(PORT)
 
-test: install  ## run the test suite
+test: install  ## run the whole test suite (what CI runs)
 	$(BIN)/pytest -q
 
-lint: install  ## ruff lint + format check
+test-fast: install  ## the unit tier only (no browser, CMRC, kill -9, fuzz or rebuilds): under a minute
+	$(BIN)/pytest -q -m "not slow"
+
+lint: install  ## ruff lint + format check, type check, import layers and cycles
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -6,17 +6,18 @@ registry; defaults are those of the stage that uses them, written once there."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.answering.protocols import GeneratorName
 from index.encoders import THREADS, EncoderName
 from index.retrieve import Jurisdiction, Mode, RetrievalConfig
 from index.store import BuildSettings
 from index.vector_store import VectorIndex
 from ingest.models import DEFAULT_LIMITS, ReadLimits
 
+GeneratorName = Literal["none", "openai", "transformers"]  # the registry: app/answering/generators.py
 # Defaults live with the code that uses them (the stages' config records); Settings reads them from there.
 _RETRIEVAL = RetrievalConfig()
 _BUILD = BuildSettings()

@@ -168,7 +168,8 @@ class ConversationLog:
                         token,
                     ),
                 )
-                recorded = Recorded(int(cursor.lastrowid), token)
+                assert cursor.lastrowid is not None  # an INSERT sets it
+                recorded = Recorded(cursor.lastrowid, token)
         except (sqlite3.Error, OSError) as exc:
             self.error = f"could not write to the conversation log {self.path}: {exc}"
             self._skip_until = time.monotonic() + _SKIP_AFTER_FAILURE

@@ -101,7 +101,7 @@ def reason_in_chinese(reason: str) -> str:
 
 _ZIP_MEMBER = {".docx": ("word/document.xml", "Word (.docx)"), ".xlsx": ("xl/workbook.xml", "Excel (.xlsx)")}
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .xls / .doc / .wps
-_MAGIC = {
+_MAGIC: dict[str, tuple[bytes | tuple[bytes, ...], str]] = {
     ".xls": (_OLE, "Excel (.xls) 文档"),
     ".doc": (_OLE, "Word (.doc) 文档"),
     ".wps": (_OLE, "WPS 文字文档"),

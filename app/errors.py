@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -77,7 +78,7 @@ def _readable(error: dict) -> dict:
 
 
 def json_error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **extra: object
 ) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": code, "detail": message, **extra}, headers=headers)
 

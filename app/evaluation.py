@@ -102,7 +102,7 @@ def select(items: Sequence[QAItem], split: Split | None) -> list[QAItem]:
     by_group: dict[str, list[QAItem]] = defaultdict(list)
     for item in items:
         by_group[item.group].append(item)
-    chosen = set()
+    chosen: set[int] = set()
     for members in by_group.values():
         members.sort(key=lambda i: hashlib.sha1(f"{i.id}|{i.question}".encode()).hexdigest())
         chosen.update(id(item) for n, item in enumerate(members) if (n % 2 == 0) == (split == "tune"))

@@ -92,7 +92,8 @@ def build_index(
         previous = store.read_manifest()
         report = diff(documents, previous)
         same_encoder = previous is not None and previous.encoder_id == encoder.id
-        if same_encoder and previous.settings == settings and not (report.added or report.changed or report.removed):
+        changed = report.added or report.changed or report.removed
+        if previous is not None and same_encoder and previous.settings == settings and not changed:
             report.up_to_date = True
             report.build_id = store.current_path.name if store.current_path else None
             report.chunks = previous.passages

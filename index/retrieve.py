@@ -178,7 +178,7 @@ class HybridRetriever:
             dates = [self.index.documents[d].date for d in self.index.doc_ids]
             keep &= np.array(
                 [
-                    bool(date)
+                    date is not None
                     and (not filters.date_from or date >= filters.date_from)
                     and (not filters.date_to or date <= filters.date_to)
                     for date in dates

@@ -68,7 +68,7 @@ def _read_front_matter(text: str) -> tuple[str, DocumentMetadata]:
         key, sep, value = line.partition(":")
         if sep and key.strip() in _META_KEYS and value.strip():
             values[key.strip()] = value.strip().strip("\"'")
-    return text[match.end() :], DocumentMetadata(**values)
+    return text[match.end() :], DocumentMetadata(**values)  # type: ignore[arg-type]  # only str fields are read
 
 
 def _load_markdown(data: bytes, path: str, limits: ReadLimits) -> tuple[str, DocumentMetadata]:

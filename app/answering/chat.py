@@ -22,6 +22,7 @@ asked, so a prompt cannot talk its way past it.
 
 from __future__ import annotations
 
+import collections.abc
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -34,11 +35,11 @@ from app.answering.extractive import choose, cite, lead, region_label, trim
 from app.answering.followup import standalone
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, CitationsEvent, Status, TokenEvent, Turn
+from app.answering.prompts import render_prompt
 from app.answering.protocols import Generator, GeneratorError
 from app.answering.scope import Refusal, covered_places, in_jurisdiction, place_refusal
 from app.answering.verify import VerifiedStream
 from app.config import Settings
-from app.prompts import render_prompt
 from index.retrieve import Hit, HybridRetriever, SearchFilters
 from ingest.zh.synonyms import Lexicon
 
@@ -239,13 +240,13 @@ class ChatService:
             hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
             shown = _distinct(scored)[:_RELATED_QUOTES]
             if not evidence.names_place:  # and the closest sentence of other regions that are about it
-                regions = {c.region for c in shown}
+                shown_regions = {c.region for c in shown}
                 # a question asking which places do something shows every region that may (up to the limit)
                 room = self.config.max_regions if analysis.asks_places else _RELATED_QUOTES + 1
                 shown += [
                     found[0]
                     for found, confidence in self._regions(scored)
-                    if found[0].region not in regions and confidence >= thresholds.relevant
+                    if found[0].region not in shown_regions and confidence >= thresholds.relevant
                 ][: room - len(shown)]
             by_document: dict[str, list[Candidate]] = {}
             for c in shown:
@@ -263,9 +264,11 @@ class ChatService:
         regions = [] if evidence.names_place else self._regions(scored)
         others = [found for found, confidence in regions[1:] if confidence >= thresholds.region]
         if others:
-            shown = [regions[0][0], *others][: self.config.max_regions]
-            chars = _quote_chars(len(shown))
-            lines = [(region_label(found[0].hit.chunk.metadata), [trim(found[0], analysis, chars)]) for found in shown]
+            per_region = [regions[0][0], *others][: self.config.max_regions]
+            chars = _quote_chars(len(per_region))
+            lines = [
+                (region_label(found[0].hit.chunk.metadata), [trim(found[0], analysis, chars)]) for found in per_region
+            ]
             more = others[self.config.max_regions - 1 :]
             tail = PER_REGION_TAIL
             if more:
@@ -287,7 +290,7 @@ class ChatService:
             by_region.setdefault(c.region or "", []).append(c)
         return [(found, self.model.confidence(found)) for found in by_region.values()]
 
-    def _llm_events(self, query: str, hits: list[Hit]) -> Iterator[ChatEvent]:
+    def _llm_events(self, query: str, hits: list[Hit]) -> collections.abc.Generator[ChatEvent, None, Answer | None]:
         """Stream verified LLM sentences; return the answer, or None to fall back to extractive."""
         assert self.generator is not None
         verified = VerifiedStream(hits)

@@ -1,7 +1,7 @@
 """Step 3, evidence and decision: which sentence answers, and how sure we are.
 
 Every sentence of the retrieved passages is a candidate. A linear ranking model
-(``answer_model.json``, fitted by ``python -m app.answering.calibrate`` on the
+(``answer_model.json``, fitted by ``python -m bench.calibrate`` on the
 tune half of the question sets as a conditional logit: which of a question's
 sentences holds the answer) scores each from the signals in ``FEATURES``: concept
 coverage with synonyms, character-pair recall, the same in the sentence's
@@ -282,7 +282,7 @@ class AnswerModel:
     def load(cls, path: Path = MODEL_FILE) -> AnswerModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["features"]) != FEATURES or tuple(data["decision_features"]) != DECISION_FEATURES:
-            raise ValueError(f"{path} was fitted for other features; refit with: python -m app.answering.calibrate")
+            raise ValueError(f"{path} was fitted for other features; refit with: python -m bench.calibrate")
         return cls(tuple(data["weights"]), tuple(data["decision_weights"]), Thresholds(**data["thresholds"]))
 
     @classmethod

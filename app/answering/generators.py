@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import get_args
 
-from app.answering.protocols import Generator, GeneratorName
-from app.config import Settings
+from app.answering.protocols import Generator
+from app.config import GeneratorName, Settings
 
 
 def _openai(settings: Settings) -> Generator:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal, Protocol
-
-GeneratorName = Literal["none", "openai", "transformers"]  # the registry: app/answering/generators.py
+from typing import Protocol
 
 
 class GeneratorError(Exception):

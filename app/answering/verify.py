@@ -62,7 +62,7 @@ class VerifiedStream:
     def feed(self, delta: str) -> list[str]:
         """Add streamed text; return the sentences completed and verified so far."""
         self._buffer += delta
-        out = []
+        out: list[str] = []
         while True:
             match = _SENTENCE_END.search(self._buffer)
             if not match:

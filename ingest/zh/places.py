@@ -121,9 +121,11 @@ class Gazetteer:
 
     def region_in_title(self, title: str) -> str | None:
         """The most specific known place a title names, as a full region name."""
-        paths = [self.path_of(c) for c in self.components_in(title)]
-        paths = [p for p in paths if p]
-        return "".join(max(paths, key=len)) if paths else None
+        paths = [p for c in self.components_in(title) if (p := self.path_of(c))]
+        if not paths:
+            return None
+        longest: tuple[str, ...] = max(paths, key=len)
+        return "".join(longest)
 
     def infer_region(self, title: str | None, publisher: str | None, text: str) -> RegionGuess | None:
         """The region a document states about itself, or None: its title names it, its publisher or the

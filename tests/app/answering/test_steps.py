@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from app.answering.analysis import answer_type_of, split_ask
-from app.answering.calibrate import fit_ranker, fit_weights
 from app.answering.chat import ChatService, chat_service
 from app.answering.evidence import (
     DECISION_FEATURES,
@@ -25,6 +24,7 @@ from app.answering.followup import depends_on_history, standalone
 from app.answering.models import Turn
 from app.answering.scope import unknown_places
 from app.service import SearchService
+from bench.calibrate import fit_ranker, fit_weights
 from ingest.models import DocumentMetadata
 
 

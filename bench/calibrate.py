@@ -1,6 +1,6 @@
 """Fit the answer model (``answer_model.json``) on the *tune* half of the question sets.
 
-    python -m app.answering.calibrate [--index-dir D] [--qa FILE ...]
+    python -m bench.calibrate [--index-dir D] [--qa FILE ...]
 
 1. Every tune question is run through the pipeline up to the candidate sentences.
    A candidate is positive when it holds the answer: it contains one of the
@@ -44,13 +44,13 @@ from app.answering.evidence import (
     Thresholds,
     decision_features,
 )
-from app.answering.models import Answer
+from app.answering.models import Answer, Status
 from app.cmrc import SHARED_CMRC, build_cmrc_search, load_cmrc
 from app.config import Settings
 from app.evaluation import QAItem, load_qa, normalise, select, verdict
 from app.service import SearchService
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QA = (ROOT / "data" / "eval" / "dev_v2.jsonl", ROOT / "data" / "eval" / "dev_v3.jsonl")
 # written for training only (never reported): the old dev set, and questions written from the sample documents
 TRAIN_ONLY = (ROOT / "data" / "eval" / "dev_qa.jsonl", ROOT / "data" / "eval" / "train_extra.jsonl")
@@ -143,7 +143,9 @@ def fit_weights(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
 
 
-def _answer(chat: ChatService, evidence: Evidence | None, scored: list[Candidate], status: str | None = None) -> Answer:
+def _answer(
+    chat: ChatService, evidence: Evidence | None, scored: list[Candidate], status: Status | None = None
+) -> Answer:
     if evidence is None or not scored:  # nothing to quote: the pipeline refuses
         return Answer("", [], "refused")
     status = status or chat.decide(chat.model.confidence(scored))
@@ -184,7 +186,7 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     weight = np.array([ex.weight for ex, _ in scored_all])
     answerable = np.array([ex.item.answerable for ex, _ in scored_all])
 
-    def verdicts(status: str, extra: float = 0.5, region: float = 1.01) -> np.ndarray:
+    def verdicts(status: Status, extra: float = 0.5, region: float = 1.01) -> np.ndarray:
         chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, extra, region))
         return np.array([verdict(ex.item, _answer(chat, ex.evidence, s, status)) for ex, s in scored_all])
 

@@ -17,7 +17,7 @@ from app.answering.safety import MASK, looks_like_instruction
 from index.retrieve import Hit
 from ingest.zh.sentences import split_sentences
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _SECTION = re.compile(r"^## (system|user)\s*$", re.M)
 _PLACEHOLDER = re.compile(r"\{(question|passages|history)\}")
 
