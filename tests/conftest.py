@@ -1,4 +1,10 @@
-"""Shared fixtures: the bundled corpus, and one real index built from it per test session."""
+"""Shared fixtures: the bundled corpus, and one real index built from it per test session.
+
+Tiers: ``make test-fast`` runs the unit tier (``-m "not slow"``); ``make test`` (CI) runs everything. The slow
+tier is what starts servers, browsers or subprocesses, rebuilds indexes, or reads the CMRC set: all of
+``tests/ops`` (HTTP end to end, fuzzing, kill -9, graceful shutdown) and ``tests/widget`` (Chromium), and the
+modules and tests marked ``slow`` where they stand.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "corpus"
 DEV_QA = ROOT / "data" / "eval" / "dev_qa.jsonl"
 SHARED_CMRC = ROOT.parent / "shared" / "eval" / "external" / "cmrc2018_trial.json"
+
+
+_SLOW_DIRECTORIES = ("ops", "widget")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.parent.name in _SLOW_DIRECTORIES:
+            item.add_marker(pytest.mark.slow)
 
 
 def corpus_file(prefix: str) -> Path:

@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.config import Settings
 from tests.conftest import DEV_QA, ROOT
+
+pytestmark = pytest.mark.slow  # each test runs the CLI, several in subprocesses or re-indexing
 
 
 def policyqa(*args: str) -> subprocess.CompletedProcess[str]:

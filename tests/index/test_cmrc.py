@@ -15,7 +15,10 @@ from index.store import BuildSettings, IndexStore
 from ingest.zh.tokens import ChineseTokenizer
 from tests.conftest import SHARED_CMRC
 
-pytestmark = pytest.mark.skipif(not SHARED_CMRC.exists(), reason="CMRC trial set not present in ../shared")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not SHARED_CMRC.exists(), reason="CMRC trial set not present in ../shared"),
+]
 
 
 def test_hybrid_is_at_least_as_good_as_bm25_alone(tmp_path: Path) -> None:

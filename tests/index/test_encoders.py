@@ -13,39 +13,12 @@ from app.service import SearchService, encoder_for, ingest_directory
 from index.encoders import load_encoder
 from index.errors import EncoderMismatch, ModelNotFound
 from tests.conftest import CORPUS
-
-
-def build_tiny_model(target: Path) -> Path:
-    """A 2-layer, 32-d BERT with random weights and a character vocabulary from the corpus, saved
-    as a sentence-transformers model directory (what an operator would copy onto the server)."""
-    from sentence_transformers import SentenceTransformer, models
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    chars = sorted({c for p in CORPUS.glob("*.txt") for c in p.read_text("utf-8") if not c.isspace()})
-    hf_dir = target / "hf"
-    hf_dir.mkdir(parents=True)
-    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
-    tokenizer = BertTokenizerFast(vocab=vocab)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
-    )
-    BertModel(config).save_pretrained(hf_dir)
-    tokenizer.save_pretrained(hf_dir)
-    transformer = models.Transformer(str(hf_dir), max_seq_length=256)
-    pooling = models.Pooling(transformer.get_embedding_dimension(), "mean")
-    model_dir = target / "tiny-bge-small-zh"
-    SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(model_dir))
-    return model_dir
+from tests.models import tiny_sentence_encoder
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_model(tmp_path_factory.mktemp("model"))
+    return tiny_sentence_encoder(tmp_path_factory.mktemp("model"))
 
 
 class TestUseEncoder:
@@ -64,6 +37,7 @@ class TestUseEncoder:
             load_encoder("bert")
 
 
+@pytest.mark.slow  # builds and runs a transformers model
 class TestSentenceTransformerEncoder:
     def test_loads_a_local_model_with_its_query_instruction(self, tiny_model: Path) -> None:
         encoder = load_encoder("sentence-transformers", tiny_model)

@@ -15,6 +15,8 @@ from app.config import Settings
 from app.service import SearchService, ingest_directory
 from index.retrieve import HybridRetriever, RetrievalConfig, SearchFilters
 
+pytestmark = pytest.mark.slow  # a Milvus Lite server and rebuilds
+
 
 @pytest.fixture(scope="module")
 def milvus_service(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> SearchService:

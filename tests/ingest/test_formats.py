@@ -40,6 +40,7 @@ def bureau(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
     return service
 
 
+@pytest.mark.slow  # OCR of rendered pages
 class TestScans:
     def test_a_scanned_pdf_is_recognised_accurately_and_marked(self, tmp_path: Path) -> None:
         raw = load_file(_write(tmp_path, "scan.pdf", fixtures.scanned_pdf()))
@@ -126,6 +127,7 @@ class TestTablesInPlace:
         assert "学校：玉泉区第五中学 | 招生范围：第一小学、第二小学毕业生 | 计划数：300" in hit.chunk.text
 
 
+@pytest.mark.slow  # LibreOffice conversions
 class TestOldFormats:
     def test_a_doc_file_is_converted_and_keeps_its_table(self, tmp_path: Path) -> None:
         data = fixtures.doc_from_docx(tmp_path)

@@ -83,12 +83,19 @@ def test_kill_9_during_ingest_then_the_server_restarts_on_the_previous_index(
     time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert b"Embedding:" in seen, seen[-500:]
     assert proc.returncode == -signal.SIGKILL
+    assert os.readlink(index_dir / "current") == before  # the half-written build was never switched in
     with running_server(index_dir) as base:
         health = httpx.get(f"{base}/api/health").json()
         assert health["status"] == "ok" and Path(before).name == health["build"] and health["documents"] == 5
-    assert ingest(corpus_copy, index_dir).wait(timeout=300) == 0  # the next ingest completes
-    assert os.readlink(index_dir / "current") != before
+        answer = httpx.post(f"{base}/api/chat", json={"question": "玉泉区教师缺编多少人"}, timeout=30).json()
+        assert "719" in answer["answer"]
+    assert ingest(corpus_copy, index_dir).wait(timeout=300) == 0  # the next ingest completes and switches
+    after = os.readlink(index_dir / "current")
+    assert after != before
+    # the half-written build is pruned; the previous one stays for rollback
+    assert sorted(p.name for p in (index_dir / "builds").iterdir()) == sorted({Path(before).name, Path(after).name})
 
 
 def test_graceful_shutdown_drains_in_flight_requests(index_settings: Settings) -> None:

@@ -11,6 +11,7 @@ from app.answering.models import Answer, Turn
 from app.evaluation import evaluate_chat, load_qa
 from app.service import SearchService
 from tests.conftest import DEV_QA
+from tests.fakes import ScriptedGenerator
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +176,24 @@ class TestFollowUps:
         answer = chat.ask("康巴什区哪一年通过国家义务教育均衡县验收？", self.history)
         assert answer.query == "康巴什区哪一年通过国家义务教育均衡县验收？"
         assert answer.status == "answered" and "2014年" in answer.answer
+
+
+class TestWithAGenerator:
+    """The LLM path of the pipeline with an in-process scripted generator."""
+
+    QUESTION = "玉泉区公办小学一年级能提供多少个学位？"
+
+    def test_only_verified_sentences_of_the_reply_are_kept(self, service: SearchService) -> None:
+        generator = ScriptedGenerator("公办小学只能提供3800个学位[1]。每个年级缺口高达9999个学位[1]。")
+        answer = ChatService(service, ChatConfig(), generator).ask(self.QUESTION)
+        assert answer.answerer == "llm" and "3800" in answer.answer and "9999" not in answer.answer
+        assert_citations_resolve(answer, service)
+
+    def test_a_failing_generator_leaves_the_extractive_answer(self, service: SearchService) -> None:
+        answer = ChatService(service, ChatConfig(), ScriptedGenerator(fail=True)).ask(self.QUESTION)
+        assert answer.answerer == "extractive" and "3800个学位" in answer.answer
+
+    def test_the_decision_is_made_before_the_generator_is_asked(self, service: SearchService) -> None:
+        generator = ScriptedGenerator("上海市浦东新区小学学位充足[1]。")
+        answer = ChatService(service, ChatConfig(), generator).ask("上海市浦东新区小学学位够吗？")
+        assert answer.status == "refused" and not generator.prompts  # out of scope: the LLM is never called

@@ -15,7 +15,7 @@ from app.answering.llm_openai import OpenAICompatibleGenerator
 from app.answering.models import CitationsEvent, TokenEvent, Turn
 from app.service import SearchService
 from tests.app.answering.fake_openai import Script, fake_openai
-from tests.conftest import CORPUS
+from tests.models import tiny_causal_lm
 
 QUESTION = "玉泉区公办小学一年级能提供多少个学位？"
 
@@ -108,27 +108,9 @@ class TestOpenAICompatible:
         assert load_generator(index_settings) is None
 
 
-def build_tiny_causal_lm(target: Path) -> Path:
-    """A 2-layer GPT-2 with random weights and a character vocabulary from the corpus: it writes gibberish
-    (no end-of-text token, so it always writes until max_new_tokens)."""
-    import torch
-    from transformers import BertTokenizerFast, GPT2Config, GPT2LMHeadModel
-
-    torch.manual_seed(0)
-    chars = sorted({c for p in CORPUS.glob("*.txt") for c in p.read_text("utf-8") if not c.isspace()})
-    target.mkdir(parents=True)
-    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
-    tokenizer = BertTokenizerFast(vocab=vocab)
-    config = GPT2Config(
-        vocab_size=len(vocab), n_positions=4096, n_embd=32, n_layer=2, n_head=2, bos_token_id=None, eos_token_id=None
-    )
-    GPT2LMHeadModel(config).save_pretrained(target)
-    tokenizer.save_pretrained(target)
-    return target
-
-
+@pytest.mark.slow  # builds and runs a transformers model
 def test_tiny_random_local_model_never_reaches_the_user(service: SearchService, tmp_path: Path) -> None:
-    model_dir = build_tiny_causal_lm(tmp_path / "tiny-gpt2")
+    model_dir = tiny_causal_lm(tmp_path / "tiny-gpt2")
     settings = service.settings.model_copy(update={"generator": "transformers", "llm_model_dir": model_dir})
     generator = load_generator(settings)
     raw = "".join(generator.stream([{"role": "user", "content": QUESTION}]))
