@@ -10,8 +10,12 @@ from app.answering.models import Answer, Citation, Status
 from app.conversations import Recorded
 from app.documents import LibraryDocument
 from index.retrieve import Hit
+from ingest.models import DocumentMetadata
 
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+def _metadata(model: type[BaseModel], metadata: DocumentMetadata) -> dict[str, object]:
+    """The document metadata fields ``model`` shows (each response picks its own)."""
+    return {k: v for k, v in metadata.to_dict().items() if k in model.model_fields}
 
 
 class SearchResult(BaseModel):
@@ -32,20 +36,14 @@ class SearchResult(BaseModel):
 
     @classmethod
     def from_hit(cls, hit: Hit) -> SearchResult:
-        c, m = hit.chunk, hit.chunk.metadata
+        c = hit.chunk
         return cls(
+            **_metadata(cls, c.metadata),
             text=c.text,
             doc_id=c.doc_id,
-            title=m.title,
-            region=m.region,
-            region_source=m.region_source,
-            ocr=m.ocr,
-            date=m.date,
             section=c.section_path,
             score=hit.score,
             chunk_id=c.chunk_id,
-            publisher=m.publisher,
-            source_url=m.source_url,
             start=c.start,
             end=c.end,
         )
@@ -131,16 +129,11 @@ class DocumentOut(BaseModel):
 
     @classmethod
     def from_library(cls, doc: LibraryDocument, indexed: set[str]) -> DocumentOut:
-        m = doc.metadata
         return cls(
+            **_metadata(cls, doc.metadata),
             doc_id=doc.doc_id,
             file=doc.file,
             size=doc.size,
-            title=m.title,
-            region=m.region,
-            publisher=m.publisher,
-            date=m.date,
-            source_url=m.source_url,
             indexed=doc.doc_id in indexed,
         )
 

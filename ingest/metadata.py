@@ -27,6 +27,9 @@ _URL = re.compile(r"https?://[^\s\u4e00-\u9fa5<>\"']+")
 _LABEL_ONLY = re.compile(r"^(?:文\s*号|公\s*文\s*时\s*效|主\s*题\s*分\s*类|成\s*文\s*日\s*期)$")
 
 
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"  # the form dates are stored and asked in (iso_date checks it is a real date)
+
+
 def iso_date(value: str | None) -> str | None:
     """``value`` as ``YYYY-MM-DD`` when it is a real calendar date (2025-02-30 and 9999-99-99 are not), else None."""
     if not value:

@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse
 
 from app.deps import LogDep, RateLimit, SearchDep, SettingsDep
 from app.errors import InvalidRequest
-from app.schemas import ISO_DATE, Health, SearchResponse, SearchResult
+from app.schemas import Health, SearchResponse, SearchResult
 from index.errors import IndexError_
 from index.retrieve import SearchFilters
-from ingest.metadata import iso_date
+from ingest.metadata import ISO_DATE, iso_date
 
 router = APIRouter(prefix="/api", tags=["search"])
 
