@@ -2,7 +2,7 @@
 
     python -m bench.ocr [--pages 5]
 
-The scanned PDF is the test fixture (tests/ingest/fixtures.py): a notice's text drawn in a CJK font as an
+The scanned PDF is the test fixture (bench/fixtures.py): a notice's text drawn in a CJK font as an
 image-only page, no text layer. Accuracy = 1 − edit distance / characters of the source (whitespace ignored).
 """
 
@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import fixtures
 from ingest import ocr
 from ingest.load import load_file
-from tests.ingest import fixtures
 
 
 def main() -> None:

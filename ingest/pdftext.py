@@ -3,7 +3,7 @@ joined back into sentences, the spaces PDF extraction puts around digits in Chin
 tables kept in place as readable rows (pdfplumber, MIT).
 
 Text extraction itself stays with pypdf: on a Chinese PDF with CID fonts, a running header and footer and
-wrapped lines (tests/ingest/fixtures.text_pdf), pypdf and pypdfium2 both scored 0.981 character accuracy raw
+wrapped lines (bench/fixtures.text_pdf), pypdf and pypdfium2 both scored 0.981 character accuracy raw
 and 1.000 after this cleaning, so switching would gain nothing measurable."""
 
 from __future__ import annotations

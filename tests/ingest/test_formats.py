@@ -1,6 +1,6 @@
 """Documents as bureaus publish them: scans (OCR), tables in place, spreadsheets, old Word files.
 
-Each fixture is built in the test (tests/ingest/fixtures.py) and ingested into a real index; the assertions are
+Each fixture is built in the test (bench/fixtures.py) and ingested into a real index; the assertions are
 what a user sees: the passage text, its section, that a question about one table row finds and quotes it."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 from app.answering.chat import chat_service
 from app.config import Settings
 from app.service import SearchService, ingest_directory
+from bench import fixtures
 from ingest.load import load_file
 from ingest.pipeline import load_corpus
-from tests.ingest import fixtures
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -1,4 +1,5 @@
-"""Documents as bureaus publish them, built here from text (nothing binary is committed): a scanned PDF and a
+"""Documents as bureaus publish them, built here from text (nothing binary is committed), for the OCR
+benchmark (``bench/ocr.py``) and the format tests (``tests/ingest/test_formats.py``): a scanned PDF and a
 photo of a notice (text rendered as an image only), a .docx with a table in the middle of a section, an .xlsx
 enrolment plan, an HTML page with a table, and a .doc (converted by LibreOffice)."""
 
