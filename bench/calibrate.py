@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from itertools import product
 from pathlib import Path
@@ -39,6 +39,7 @@ from app.answering.evidence import (
     DECISION_FEATURES,
     FEATURES,
     MODEL_FILE,
+    UNFITTED,
     AnswerModel,
     Candidate,
     Thresholds,
@@ -167,7 +168,7 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     weights = fit_ranker(groups)
 
     # the decision model: does quoting the best candidate answer the question?
-    chat.model = AnswerModel(tuple(weights), (0.0,) * len(DECISION_FEATURES), Thresholds(0.0, 0.0, 0.5, 0.0))
+    chat.model = AnswerModel(tuple(weights), (0.0,) * len(DECISION_FEATURES), replace(UNFITTED, region=0.0))
     scored_all = [(ex, chat.model.score(ex.evidence.found) if ex.evidence else []) for ex in examples if ex.decides]
     decided = [
         (decision_features(s), verdict(ex.item, _answer(chat, ex.evidence, s, "answered")) == "correct", ex.weight)
@@ -180,14 +181,14 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
 
     # a status's verdict depends on few thresholds (answered: ``extra`` and ``region``), so verdicts are
     # computed once per value and the grid search is array arithmetic
-    chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, 0.5, 1.01))
+    chat.model = AnswerModel(tuple(weights), tuple(decision_weights), UNFITTED)
     scored_all = [(ex, s) for ex, s in scored_all if ex.sets_thresholds]
     confidence = np.array([chat.model.confidence(s) if ex.evidence and s else -1.0 for ex, s in scored_all])
     weight = np.array([ex.weight for ex, _ in scored_all])
     answerable = np.array([ex.item.answerable for ex, _ in scored_all])
 
-    def verdicts(status: Status, extra: float = 0.5, region: float = 1.01) -> np.ndarray:
-        chat.model = AnswerModel(tuple(weights), tuple(decision_weights), Thresholds(0.0, 0.0, extra, region))
+    def verdicts(status: Status, extra: float = UNFITTED.extra, region: float = UNFITTED.region) -> np.ndarray:
+        chat.model = AnswerModel(tuple(weights), tuple(decision_weights), replace(UNFITTED, extra=extra, region=region))
         return np.array([verdict(ex.item, _answer(chat, ex.evidence, s, status)) for ex, s in scored_all])
 
     refused, related = verdicts("refused"), verdicts("related")

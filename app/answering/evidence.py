@@ -229,8 +229,12 @@ def candidates(
 class Thresholds:
     answer: float
     relevant: float
-    extra: float
-    region: float
+    extra: float  # a further sentence is quoted when its probability is at least this share of the best one's
+    region: float  # other regions are answered too when their own confidence reaches this
+
+
+# before fitting: decide nothing, quote one sentence, never answer per region (1.01 is out of reach)
+UNFITTED = Thresholds(answer=0.0, relevant=0.0, extra=0.5, region=1.01)
 
 
 def decision_features(scored: list[Candidate]) -> list[float]:
@@ -288,7 +292,7 @@ class AnswerModel:
     @classmethod
     def blank(cls) -> AnswerModel:
         """An unfitted model (all weights zero), to start fitting from."""
-        return cls((0.0,) * len(FEATURES), (0.0,) * len(DECISION_FEATURES), Thresholds(0.0, 0.0, 0.5, 1.01))
+        return cls((0.0,) * len(FEATURES), (0.0,) * len(DECISION_FEATURES), UNFITTED)
 
     def confidence(self, scored: list[Candidate]) -> float:
         """Probability that quoting the best candidate answers the question."""
