@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from index.retrieve import HybridRetriever
+from ingest.zh.stages import STAGE_WORDS, figure_of_another_stage, stages_in
 from ingest.zh.synonyms import Lexicon
 
 AnswerType = Literal["number", "date", "time", "list", "reason", "yesno", "name", "other"]
@@ -109,6 +110,7 @@ class QuestionAnalysis:
     asks_places: bool = False  # which places do it (哪些地方在推行…): answered per region, every one that does
     first_person: bool = False  # the ask is about the asker's own case (我家孩子…), which documents rarely decide
     focus: tuple[Concept, ...] = ()  # the words next to the question word: what exactly is asked (电话 in 电话是多少)
+    stages: frozenset[str] = frozenset()  # school stages the question names (小学, 初中 …)
 
     def rarest(self) -> Concept | None:
         """The most specific thing asked about that the corpus has a word for (the known concept that
@@ -148,6 +150,11 @@ class QuestionAnalysis:
                         return True
                     at = text.find(form, at + 1)
         return False
+
+    def other_stage(self, text: str) -> bool:
+        """Whether the figures ``text`` gives for what is asked are another school stage's (小学 asked)."""
+        about = tuple(f for c in self.concepts for f in c.forms if f not in STAGE_WORDS)
+        return figure_of_another_stage(self.stages, text, about)
 
     def new_figure(self, text: str) -> bool:
         """Whether ``text`` states a figure that is not a year and not already in the question."""
@@ -282,4 +289,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),
         focus=focus_concepts(ask, concepts),
+        stages=stages_in(ask),
     )

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from app.answering.models import Turn
 from ingest.zh.places import Gazetteer
+from ingest.zh.stages import STAGE_WORDS, stage_words_in
 from ingest.zh.tokens import ChineseTokenizer
 
 _ELLIPSIS_START = re.compile(r"^(?:那么?|还有|另外|再问|如果是|换成|换到|要是|那如果)")
@@ -30,7 +31,6 @@ _ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少|是多�
 _PRONOUN = re.compile(r"这个|这些|这项|这种|这是|这里|那个|它|其中|他们|她们|上面|上述|刚才|前面")
 _CITATION = re.compile(r"\[\d+\]")
 _ANSWER_CHARS = 80
-_STAGES = ("幼儿园", "学前", "小学", "初中", "高中", "中职", "职高", "职业教育", "大学", "特殊教育", "义务教育")
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
 _PUNCT = re.compile(r"[\s？?。！!，,、~～]")
 _FEW_WORDS = 2
@@ -47,7 +47,7 @@ def depends_on_history(question: str, gazetteer: Gazetteer, tokenizer: ChineseTo
     if _ELLIPSIS_START.match(bare) or _ELLIPSIS_END.search(bare):
         return True
     rest = gazetteer.strip_places(_YEAR.sub(" ", bare))
-    for stage in _STAGES:
+    for stage in STAGE_WORDS:
         rest = rest.replace(stage, " ")
     words = [w for w in tokenizer.content_words(rest) if len(w) > 1]
     if refers_back(question):
@@ -78,7 +78,7 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
         return _same_place(question, previous[-1], gazetteer, tokenizer)
     last = previous[-1]
     core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", _bare(question))).replace("呢", " ")
-    for kind in (_YEAR.findall, lambda t: [s for s in _STAGES if s in t]):
+    for kind in (_YEAR.findall, stage_words_in):
         new, old = kind(core), kind(last)
         if new and old:
             last = _replace(last, old, new)

@@ -178,6 +178,12 @@ class TestFollowUps:
         assert answer.status == "answered" and "2014年" in answer.answer
 
 
+def test_a_stage_question_quotes_that_stage_s_figure(chat: ChatService) -> None:
+    # the 初中 sentence shares 小学, 学位 and 缺口 with the question, but its figures are 初中's
+    answer = chat.ask("玉泉区小学学位缺多少")
+    assert answer.status == "answered" and "7200" in answer.answer and "初中学位缺口" not in answer.answer
+
+
 class TestWithAGenerator:
     """The LLM path of the pipeline with an in-process scripted generator."""
 

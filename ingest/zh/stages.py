@@ -1,0 +1,52 @@
+"""School stages and the words that name them (幼儿园 and 学前 are one stage; 义务教育 spans 小学 and 初中)."""
+
+from __future__ import annotations
+
+import re
+
+STAGES: dict[str, tuple[str, ...]] = {
+    "学前": ("幼儿园", "学前", "入园", "幼儿"),
+    "小学": ("小学",),
+    "初中": ("初中", "初级中学"),
+    "高中": ("高中",),
+    "中职": ("中职", "职高", "中等职业", "职业教育", "职业学校"),
+    "特殊教育": ("特殊教育", "特教"),
+    "义务教育": ("义务教育",),
+    "高等教育": ("大学", "高校", "高等教育"),
+}
+STAGE_WORDS = tuple(word for words in STAGES.values() for word in words)
+_SPANS = {"义务教育": frozenset({"小学", "初中"})}  # a stage that covers others
+_CLAUSE = re.compile(r"[^，,；;。：:]+")
+_FIGURE = re.compile(r"\d")
+
+
+def stage_words_in(text: str) -> list[str]:
+    """The words naming a stage in ``text``, a word inside a longer one found left out (幼儿园, not also 幼儿)."""
+    found = [w for w in STAGE_WORDS if w in text]
+    return [w for w in found if not any(w != longer and w in longer for longer in found)]
+
+
+def stages_in(text: str) -> frozenset[str]:
+    """The stages ``text`` names."""
+    return frozenset(stage for stage, words in STAGES.items() if any(w in text for w in words))
+
+
+def _widened(stages: frozenset[str]) -> set[str]:
+    return set(stages) | {s for n in stages for s in _SPANS.get(n, ())}
+
+
+def figure_of_another_stage(asked: frozenset[str], sentence: str, about: tuple[str, ...]) -> bool:
+    """Whether every figure ``sentence`` gives for what is asked ``about`` (a clause with a figure and one of
+    those words) stands in a clause about another stage than the ``asked`` ones: 小学 asked, and
+    "公办初中只能提供2800个学位,每个年级缺口为1400个" gives 初中's. A clause that names no stage takes the stage of
+    the clause before it."""
+    if not asked:
+        return False
+    wanted = _widened(asked)
+    current: frozenset[str] = frozenset()
+    verdicts = []
+    for clause in _CLAUSE.findall(sentence):
+        current = stages_in(clause) or current
+        if _FIGURE.search(clause) and any(word in clause for word in about):
+            verdicts.append(bool(current) and not (_widened(current) & wanted))
+    return bool(verdicts) and all(verdicts)

@@ -1,0 +1,27 @@
+"""The Chinese-text layer: school stages (the other modules of ingest/zh are tested where they are used)."""
+
+from __future__ import annotations
+
+from ingest.zh.stages import figure_of_another_stage, stage_words_in, stages_in
+
+JUNIOR = "小学毕业学生4200名,公办初中只能提供2800个学位,每个年级缺口为1400个,初中学位缺口为4200个。"
+PRIMARY = "公办小学只能提供3800个学位,每个年级缺口1200学位,小学缺口共计7200个学位。"
+BOTH = "预计到2025年,小学预计学位缺口9000个,初中预计学位缺口6600个。"
+
+
+def test_a_figure_of_another_stage_is_recognised() -> None:
+    asked = stages_in("玉泉区小学学位缺多少")
+    about = ("学位", "缺")
+    assert figure_of_another_stage(asked, JUNIOR, about)  # 4200名 is not about 学位 or 缺: only 初中's figures are
+    assert not figure_of_another_stage(asked, PRIMARY, about)
+    assert not figure_of_another_stage(asked, BOTH, about)  # it gives 小学's too
+
+
+def test_compulsory_education_covers_primary_and_junior() -> None:
+    assert not figure_of_another_stage(stages_in("义务教育学位缺口多少"), PRIMARY, ("缺口",))
+    assert figure_of_another_stage(stages_in("高中学位缺口多少"), PRIMARY, ("缺口",))
+
+
+def test_stage_words_leave_out_words_inside_longer_ones() -> None:
+    assert stage_words_in("玉泉区幼儿园学位") == ["幼儿园"]
+    assert stages_in("普惠性幼儿园和特教学校") == {"学前", "特殊教育"}
