@@ -63,7 +63,7 @@ PER_REGION_HINT = "各地区的情况不同："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
 PER_REGION_MORE = "另有{n}个地区（{names}等）的文件也有相关内容。"
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
-_RELATED_QUOTES = 2
+_RELATED_QUOTES = 3
 _QUOTE_CHARS = 150  # longest quote; with more than two lines (regions, documents), shorter: it is read on a phone
 _SHORT_QUOTE_CHARS = 90
 
@@ -241,13 +241,13 @@ class ChatService:
             shown = _distinct(scored)[:_RELATED_QUOTES]
             if not evidence.names_place:  # and the closest sentence of other regions that are about it
                 shown_regions = {c.region for c in shown}
-                # a question asking which places do something shows every region that may (up to the limit)
-                room = self.config.max_regions if analysis.asks_places else _RELATED_QUOTES + 1
+                # one more region; a question asking which places do something: every region that may (to the limit)
+                regions = self.config.max_regions if analysis.asks_places else len(shown_regions) + 1
                 shown += [
                     found[0]
                     for found, confidence in self._regions(scored)
                     if found[0].region not in shown_regions and confidence >= thresholds.relevant
-                ][: room - len(shown)]
+                ][: max(0, regions - len(shown_regions))]
             by_document: dict[str, list[Candidate]] = {}
             for c in shown:
                 by_document.setdefault(c.hit.chunk.doc_id, []).append(c)
