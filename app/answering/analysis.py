@@ -20,7 +20,7 @@ from index.retrieve import HybridRetriever
 from ingest.zh.stages import STAGE_WORDS, figure_of_another_stage, stages_in
 from ingest.zh.synonyms import Lexicon
 
-AnswerType = Literal["number", "date", "time", "list", "reason", "yesno", "name", "other"]
+AnswerType = Literal["number", "date", "time", "list", "procedure", "location", "reason", "yesno", "name", "other"]
 
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("time", re.compile(r"几点|什么时间段")),
@@ -37,6 +37,15 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"多少|几[个所名人项元岁班次天年批家条种万成倍]|比例|占比|百分之|几成|多大|多长|规模|人数|数量|覆盖率|率是|率达到"
         ),
     ),
+    # how a family does something itself (注册, 预约, 报名 …): answered by steps, a website, a phone number
+    (
+        "procedure",
+        re.compile(
+            r"(?:怎么|如何|怎样|咋|[在从]哪儿?|[在从]哪里)(?:样|才能|去)?(?:注册|登录|预约|报名|申请|办理|缴费|查询|联系|登记|领取)|"
+            r"(?:注册|登录|预约|报名|申请|办理)(?:流程|步骤|方式|入口|途径|手续)"
+        ),
+    ),
+    ("location", re.compile(r"在哪|哪里|哪儿|什么地方|啥地方|哪条|什么位置|哪个位置|地址|位于")),
     ("reason", re.compile(r"为什么|为啥|怎么|如何|怎样|咋|通过什么|靠什么|什么办法|什么方式|啥办法|什么样")),
     ("yesno", re.compile(r"吗|是否|有没有|能不能|要不要|可不可以|会不会|是不是|没有[？?]?$|没[？?]?$|不[？?]?$")),
     ("name", re.compile(r"哪个|哪所|哪家|哪一|谁|什么|啥|叫")),
@@ -60,6 +69,12 @@ _CHINESE_NUMBER = (
 _NUMBER = re.compile(rf"\d|{_CHINESE_NUMBER}")
 _DATE = re.compile(r"(?:19|20)\d\d|[一二三四五六七八九十\d]+月|年底|年初|学期|每年|每学年|秋季|春季")
 _LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
+_LOCATION = re.compile(
+    r"[\u4e00-\u9fff\d]{1,10}(?:路|街|大道|大街|巷|号|小区|村|镇|楼|广场)|旁边|附近|[东西南北]侧|对面|位于|坐落"
+)
+_PROCEDURE = re.compile(
+    r"登录|网址|网站|点击|扫码|二维码|公众号|小程序|APP|电话|热线|携带|提交|窗口|步骤|流程|报名时间"
+)
 _NAME = re.compile(r"[《“\"「].+?[》”\"」]|[\u4e00-\u9fff]{2,}(?:学校|中学|小学|幼儿园|工程|计划|平台|中心|基地)")
 _QUESTION_WORDS = re.compile(
     r"多少|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一]?|为什么|为啥|怎么样?|"
@@ -205,6 +220,10 @@ class QuestionAnalysis:
             return len(_LIST.findall(text)) >= 2
         if kind == "name":
             return bool(_NAME.search(text))
+        if kind == "location":
+            return bool(_LOCATION.search(text))
+        if kind == "procedure":
+            return bool(_PROCEDURE.search(text))
         return True
 
 

@@ -56,6 +56,8 @@ HEDGES = {
     "date": "没有在文件中找到明确的时间。",
     "time": "没有在文件中找到明确的时间。",
     "list": "没有在文件中找到完整的列举。",
+    "location": "没有在文件中找到具体的地点。",
+    "procedure": "没有在文件中找到具体的办理方式（网址、电话或步骤）。",
     "other": "没有在文件中找到对这个问题的明确回答。",
 }
 RELATED_TAIL = "最相关的内容如下，请对照原文核实："
@@ -242,12 +244,12 @@ class ChatService:
             if not evidence.names_place:  # and the closest sentence of other regions that are about it
                 shown_regions = {c.region for c in shown}
                 # one more region; a question asking which places do something: every region that may (to the limit)
-                regions = self.config.max_regions if analysis.asks_places else len(shown_regions) + 1
+                region_count = self.config.max_regions if analysis.asks_places else len(shown_regions) + 1
                 shown += [
                     found[0]
                     for found, confidence in self._regions(scored)
                     if found[0].region not in shown_regions and confidence >= thresholds.relevant
-                ][: max(0, regions - len(shown_regions))]
+                ][: max(0, region_count - len(shown_regions))]
             by_document: dict[str, list[Candidate]] = {}
             for c in shown:
                 by_document.setdefault(c.hit.chunk.doc_id, []).append(c)

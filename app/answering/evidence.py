@@ -40,7 +40,7 @@ from ingest.zh.sentences import split_sentences
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 # answer kinds with an indicator signal of their own (a figure, ``number``, is the baseline; ``time`` counts as a date)
-_KIND_FEATURES = ("date", "list", "name", "yesno", "reason", "other")
+_KIND_FEATURES = ("date", "list", "name", "yesno", "reason", "other", "location", "procedure")
 FEATURES = (
     "bias",
     "coverage",
@@ -103,7 +103,7 @@ DECISION_FEATURES = (
     *(f"asks_{kind}" for kind in _KIND_FEATURES),
 )
 _SCORE_SCALE = 10.0
-_TYPED = ("number", "date", "time", "list", "name")
+_TYPED = ("number", "date", "time", "list", "name", "location", "procedure")
 _MIN_CHARS = 4
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE_END = re.compile(r"[。！？；!?;]")

@@ -49,6 +49,9 @@ class TestQuestionAnalysis:
             ("玉泉区打算怎么解决学位紧张？", "reason"),
             ("康巴什课后服务必须参加吗", "yesno"),
             ("专栏3叫什么工程？", "name"),
+            ("创客教育中心建在哪条街上？", "location"),
+            ("名校网络课堂怎么注册账号？", "procedure"),
+            ("外地户口孩子在哪里报名", "procedure"),
         ],
     )
     def test_answer_type(self, question: str, kind: str) -> None:
@@ -60,6 +63,14 @@ class TestQuestionAnalysis:
         assert "教师" in teacher.forms
         assert analysis.coverage("教师缺编共计719名") == 1.0
         assert analysis.literal_coverage("教师缺编共计719名") < 1.0
+
+    def test_a_place_or_a_procedure_must_be_stated_to_answer(self, chat: ChatService, service: SearchService) -> None:
+        where = chat.analyse("玉泉区创客教育中心建在哪条街上？", service.retriever)
+        assert not where.type_match("建设玉泉区创客教育中心,为学生进行创新活动创造良好环境。")
+        assert where.type_match("创客教育中心位于兴隆巷12号")
+        how = chat.analyse("名校网络课堂怎么注册账号？", service.retriever)
+        assert not how.type_match("开设覆盖全市中小学校的“名校网络课堂”等远程网络课堂。")
+        assert how.type_match("关注“包头教育”公众号，点击“名校网络课堂”注册")
 
     def test_a_share_is_answered_by_a_percentage(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("普惠园能占到几成？", service.retriever)
