@@ -70,6 +70,7 @@ FEATURES = (
     "focus_missing",
     "focus_figure",
     "other_stage",
+    "only_asked_figures",
     # the same for every sentence of a question: signals for the decision model only
     "asks_future",
     "unknown_share",
@@ -96,6 +97,7 @@ DECISION_FEATURES = (
     "best_focus_missing",
     "best_focus_figure",
     "best_other_stage",
+    "best_only_asked_figures",
     "asks_future",
     "unknown_share",
     "first_person",
@@ -173,6 +175,8 @@ def _features(
         float(analysis.focus_missing(window)),
         float(analysis.asks_number and analysis.focus_figure(sentence)),
         float(analysis.asks_number and analysis.other_stage(sentence)),
+        # its figures are all the question's own (近7万随迁子女 asked how many of them 读初中): it cannot answer
+        float(analysis.asks_number and match and not analysis.new_figure(sentence)),
         float(analysis.asks_future),
         analysis.unknown_share(),
         float(analysis.first_person),
@@ -267,6 +271,7 @@ def decision_features(scored: list[Candidate]) -> list[float]:
         best["focus_missing"],
         best["focus_figure"],
         best["other_stage"],
+        best["only_asked_figures"],
         best["asks_future"],
         best["unknown_share"],
         best["first_person"],
