@@ -46,15 +46,16 @@ def depends_on_history(question: str, gazetteer: Gazetteer, tokenizer: ChineseTo
     bare = _bare(question)
     if _ELLIPSIS_START.match(bare) or _ELLIPSIS_END.search(bare):
         return True
-    rest = gazetteer.strip_places(_YEAR.sub(" ", bare))
+    no_year = _YEAR.sub(" ", bare)
+    rest = gazetteer.strip_places(no_year)
     for stage in STAGE_WORDS:
         rest = rest.replace(stage, " ")
     words = [w for w in tokenizer.content_words(rest) if len(w) > 1]
     if refers_back(question):
         return True
-    # few words of its own: elliptical ("具体怎么组织？"), unless it names what it asks about and asks it
-    # ("乌海市有几所高中？")
-    names_subject = rest != bare and _ASKS.search(rest)
+    # few words of its own: elliptical ("具体怎么组织？", "到2025年要达到多少"), unless it names a place or a
+    # stage it asks about ("乌海市有几所高中？"); a year alone is not what is asked about
+    names_subject = rest != no_year and _ASKS.search(rest)
     return len(words) < _FEW_WORDS and not names_subject
 
 

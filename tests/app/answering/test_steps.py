@@ -121,7 +121,9 @@ class TestQuestionAnalysis:
 
 
 class TestFollowUps:
-    @pytest.mark.parametrize("question", ["那初中呢？", "昆区呢？", "那2020年呢", "名班主任呢？", "具体怎么组织？"])
+    @pytest.mark.parametrize(
+        "question", ["那初中呢？", "昆区呢？", "那2020年呢", "名班主任呢？", "具体怎么组织？", "到2025年要达到多少"]
+    )
     def test_elliptical_questions_depend_on_history(self, service: SearchService, question: str) -> None:
         r = service.retriever
         assert depends_on_history(question, r.gazetteer, r.index.keyword_index.tokenizer)
