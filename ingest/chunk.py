@@ -17,6 +17,7 @@ from ingest.models import Chunk, PolicyDocument
 from ingest.tables import TABLE_CELL_SEPARATOR
 from ingest.zh.sentences import CLAUSE, MAX_HEADING, heading_of, pieces, split_sentences
 
+_SUBTITLE_LEVEL = 1
 CHUNK_SIZE = 300  # characters: the largest passage
 CHUNK_OVERLAP = 60  # characters of whole sentences repeated between neighbouring passages
 
@@ -67,12 +68,18 @@ class PolicyTextSplitter(TextSplitter):
         stack: list[tuple[int, str]] = []
         groups: list[tuple[tuple[str, ...], list[tuple[int, int]]]] = []
         pending: list[tuple[int, int]] = []  # headings with no body yet
+        lines = text.split("\n")
+        # a report without numbered headings (news articles) is divided by its subtitles: short lines that are
+        # not sentences ("打造协同体系 从“减什么”到“增什么”")
+        numbered = any(heading_of(line) for line in lines)
         offset = 0
-        for line in text.split("\n"):
+        for line in lines:
             start, offset = offset, offset + len(line) + 1
             if not line.strip():
                 continue
             heading = heading_of(line)
+            if heading is None and not numbered and _is_title_like(line):
+                heading = (_SUBTITLE_LEVEL, line.strip())
             if heading:
                 stack = [h for h in stack if h[0] < heading[0]] + [heading]
             units = self._sentences(text, start, start + len(line))

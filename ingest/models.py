@@ -90,5 +90,5 @@ class Chunk:
 
     def index_text(self) -> str:
         """The text keyword and vector indexes see: title and section give a passage its context."""
-        head = " ".join(p for p in (self.metadata.title, *self.section) if p)
+        head = " ".join(dict.fromkeys(p for p in (self.metadata.title, *self.section) if p))  # a title once
         return f"{head}\n{self.text}" if head else self.text

@@ -134,3 +134,22 @@ def test_chunk_invariants(lines: list[list[str]], size: int, overlap_ratio: floa
         if nxt.start < prev.end:
             assert prev.end - nxt.start <= overlap
             assert nxt.start in starts
+
+
+def test_a_report_without_numbered_headings_is_divided_by_its_subtitles() -> None:
+    report = (
+        "学在“康城”皆名校\n"
+        "明确均衡方向 从“培良才”到“育新人”\n"
+        "康巴什区始终把教育作为“第一事业”。坚持教育经费优先保障。\n"
+        "打造协同体系 从“减什么”到“增什么”\n"
+        "成立家庭教育指导中心,建立家庭教育指导师团。“薪火讲堂”开办7年来,各类培训达1700多场。\n"
+    )
+    spans = PolicyTextSplitter(60, 0).split_spans(report)
+    assert {s.section for s in spans} == {
+        ("明确均衡方向 从“培良才”到“育新人”",),
+        ("打造协同体系 从“减什么”到“增什么”",),
+    }
+    assert any("薪火讲堂" in report[s.start : s.end] for s in spans if s.section[0].startswith("打造协同体系"))
+    # in a document with numbered headings a short line is not a section of its own
+    numbered = "一、总体要求\n康城概况\n全区学校共41所。\n"
+    assert {s.section for s in PolicyTextSplitter(60, 0).split_spans(numbered)} == {("一、总体要求",)}
