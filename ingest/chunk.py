@@ -9,6 +9,7 @@ whole sentences up to ``chunk_overlap`` characters. Only a sentence longer than
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from langchain_text_splitters import TextSplitter
@@ -18,6 +19,9 @@ from ingest.tables import TABLE_CELL_SEPARATOR
 from ingest.zh.sentences import CLAUSE, MAX_HEADING, heading_of, pieces, split_sentences
 
 _SUBTITLE_LEVEL = 1
+_LEAD_LEVEL = 2
+# a paragraph's opening clause that names its topic: short, no figure, and followed by more of the sentence
+_LEAD_CLAUSE = re.compile(r"^(?:——)?([^，,。；;：:\d]{4,14})[，,](?=.{20,})")
 CHUNK_SIZE = 300  # characters: the largest passage
 CHUNK_OVERLAP = 60  # characters of whole sentences repeated between neighbouring passages
 
@@ -27,6 +31,11 @@ class Span:
     start: int
     end: int
     section: tuple[str, ...]
+
+
+def _balanced(text: str) -> bool:
+    """No closing mark without its opening one (a line broken in the middle of a title: "四五规划》等…")."""
+    return all(text.count(a) >= text.count(b) for a, b in ("《》", "“”", "（）", "()"))
 
 
 def _is_title_like(line: str) -> bool:
@@ -70,7 +79,8 @@ class PolicyTextSplitter(TextSplitter):
         pending: list[tuple[int, int]] = []  # headings with no body yet
         lines = text.split("\n")
         # a report without numbered headings (news articles) is divided by its subtitles: short lines that are
-        # not sentences ("打造协同体系 从“减什么”到“增什么”")
+        # not sentences ("打造协同体系 从“减什么”到“增什么”"); and below them by the short lead clause a paragraph
+        # opens with ("实施“县域联盟”工程,将…", "六是数字赋能,将…")
         numbered = any(heading_of(line) for line in lines)
         offset = 0
         for line in lines:
@@ -78,8 +88,11 @@ class PolicyTextSplitter(TextSplitter):
             if not line.strip():
                 continue
             heading = heading_of(line)
-            if heading is None and not numbered and _is_title_like(line):
-                heading = (_SUBTITLE_LEVEL, line.strip())
+            if heading is None and not numbered:
+                if _is_title_like(line):
+                    heading = (_SUBTITLE_LEVEL, line.strip())
+                elif (lead := _LEAD_CLAUSE.match(line.strip())) and _balanced(lead.group(1)):
+                    heading = (_LEAD_LEVEL, lead.group(1))
             if heading:
                 stack = [h for h in stack if h[0] < heading[0]] + [heading]
             units = self._sentences(text, start, start + len(line))

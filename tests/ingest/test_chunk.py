@@ -145,11 +145,13 @@ def test_a_report_without_numbered_headings_is_divided_by_its_subtitles() -> Non
         "成立家庭教育指导中心,建立家庭教育指导师团。“薪火讲堂”开办7年来,各类培训达1700多场。\n"
     )
     spans = PolicyTextSplitter(60, 0).split_spans(report)
-    assert {s.section for s in spans} == {
-        ("明确均衡方向 从“培良才”到“育新人”",),
-        ("打造协同体系 从“减什么”到“增什么”",),
-    }
+    assert {s.section[0] for s in spans} == {"明确均衡方向 从“培良才”到“育新人”", "打造协同体系 从“减什么”到“增什么”"}
     assert any("薪火讲堂" in report[s.start : s.end] for s in spans if s.section[0].startswith("打造协同体系"))
+    # below a subtitle, a paragraph opening with a short clause naming its topic is a subsection of its own
+    lead = "六是数字赋能,将推进教育信息化作为推动教育高质量发展的新支撑,建设智慧校园。"
+    assert PolicyTextSplitter(60, 0).split_spans(lead)[0].section == ("六是数字赋能",)
+    broken = "四五规划》等支撑文件,为全区教育事业发展提供了政策保障和行动指南。"  # a line broken inside a title
+    assert PolicyTextSplitter(60, 0).split_spans(broken)[0].section == ()
     # in a document with numbered headings a short line is not a section of its own
     numbered = "一、总体要求\n康城概况\n全区学校共41所。\n"
     assert {s.section for s in PolicyTextSplitter(60, 0).split_spans(numbered)} == {("一、总体要求",)}
