@@ -15,7 +15,6 @@ from app.conversations import ConversationLog
 from app.documents import DocumentLibrary
 from app.limits import RateLimiter, client_key
 from app.service import IndexJob, SearchService
-from index.retrieve import HybridRetriever
 
 
 def _settings(request: Request) -> Settings:
@@ -24,11 +23,6 @@ def _settings(request: Request) -> Settings:
 
 def _search(request: Request) -> SearchService:
     return request.app.state.service
-
-
-def _retriever(request: Request) -> HybridRetriever:
-    """The current index's retriever (a 503 when no index is loaded)."""
-    return request.app.state.service.retriever
 
 
 def _chat(request: Request) -> ChatService:
@@ -49,7 +43,6 @@ def _index_job(request: Request) -> IndexJob:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 SearchDep = Annotated[SearchService, Depends(_search)]
-RetrieverDep = Annotated[HybridRetriever, Depends(_retriever)]
 ChatDep = Annotated[ChatService, Depends(_chat)]
 LogDep = Annotated[ConversationLog, Depends(_log)]
 LibraryDep = Annotated[DocumentLibrary, Depends(_library)]

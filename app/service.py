@@ -59,7 +59,9 @@ def ingest_documents(settings: Settings, documents: list[PolicyDocument], progre
 class ReindexRunning(Exception):
     """A re-index was asked for while one is running."""
 
-    message = "已有索引任务在运行，请稍后再试"
+    def __init__(self, message: str = "已有索引任务在运行，请稍后再试") -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class IndexJob:
@@ -79,7 +81,7 @@ class IndexJob:
         """Start re-indexing the corpus directory; raises ``ReindexRunning`` when a re-index is under way."""
         with self._lock:
             if self.running:
-                raise ReindexRunning(ReindexRunning.message)
+                raise ReindexRunning
             self._thread = threading.Thread(target=self._run, name="reindex", daemon=True)
             self._thread.start()
 

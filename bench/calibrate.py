@@ -46,10 +46,10 @@ from app.answering.evidence import (
     decision_features,
 )
 from app.answering.models import Answer, Status
-from app.cmrc import SHARED_CMRC, build_cmrc_search, load_cmrc
 from app.config import Settings
 from app.evaluation import QAItem, load_qa, normalise, select, verdict
 from app.service import SearchService
+from bench.cmrc_set import SHARED_CMRC, build_cmrc_search, load_cmrc
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QA = (ROOT / "data" / "eval" / "dev_v2.jsonl", ROOT / "data" / "eval" / "dev_v3.jsonl")

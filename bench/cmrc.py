@@ -1,7 +1,7 @@
 """CMRC 2018 trial set as an open-domain retrieval benchmark.
 
 All paragraphs are indexed as one corpus; a question's retrieval hit is a passage
-of its own paragraph. Chat is scored per half (``app.cmrc``: the answer model is
+of its own paragraph. Chat is scored per half (``bench.cmrc_set``: the answer model is
 fitted on the tune half only): each question as is, and again with its own
 paragraph removed from the results, where it should not be ``answered``.
 The data is third-party (CC BY-SA 4.0) and is read from ``../shared/eval/external``
@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from app.answering.chat import ChatService, chat_service
-from app.cmrc import SHARED_CMRC, CmrcQuestion, CmrcSearch, build_cmrc_search, load_cmrc
 from app.evaluation import Verdict, chat_metrics, normalise, verdict
+from bench.cmrc_set import SHARED_CMRC, CmrcQuestion, CmrcSearch, build_cmrc_search, load_cmrc
 from index.retrieve import HybridRetriever, RetrievalConfig
 
 ABLATION = (

@@ -25,10 +25,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from app.answering.chat import chat_service
-from app.cmrc import SHARED_CMRC, load_cmrc
 from app.config import Settings
 from app.evaluation import QAItem, evaluate_chat, load_qa
 from app.service import SearchService, encoder_for, ingest_directory
+from bench.cmrc_set import SHARED_CMRC, load_cmrc
 from index.build import build_index
 from index.encoders.use import UseEncoder
 from index.retrieve import HybridRetriever, RetrievalConfig

@@ -29,10 +29,10 @@ from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
 
-from app.cmrc import SHARED_CMRC
 from app.config import Settings
 from app.evaluation import QAItem, load_qa, select
 from app.service import SearchService, ingest_directory
+from bench.cmrc_set import SHARED_CMRC
 from index.retrieve import WEIGHTS_FILE, HybridRetriever, RetrievalConfig
 from ingest.corpus import MANIFEST_NAME
 
@@ -55,7 +55,7 @@ class Case:
 
 def _write_mixed(directory: Path, cmrc: Path) -> list[tuple[QAItem, str, str]]:
     """CMRC paragraphs as one-line notices (title line + text); returns (item, title, split) per question."""
-    from app.cmrc import load_cmrc
+    from bench.cmrc_set import load_cmrc
 
     data = json.loads(cmrc.read_text(encoding="utf-8"))
     titles = {p["id"]: a["title"] for a in data["data"] for p in a["paragraphs"]}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from index.retrieve import HybridRetriever
@@ -166,10 +167,14 @@ class QuestionAnalysis:
                     at = text.find(form, at + 1)
         return False
 
+    @cached_property
+    def _asked_about(self) -> tuple[str, ...]:
+        """The question's words other than school stages (what a stage's figure would be a figure of)."""
+        return tuple(f for c in self.concepts for f in c.forms if f not in STAGE_WORDS)
+
     def other_stage(self, text: str) -> bool:
         """Whether the figures ``text`` gives for what is asked are another school stage's (小学 asked)."""
-        about = tuple(f for c in self.concepts for f in c.forms if f not in STAGE_WORDS)
-        return figure_of_another_stage(self.stages, text, about)
+        return figure_of_another_stage(self.stages, text, self._asked_about)
 
     def new_figure(self, text: str) -> bool:
         """Whether ``text`` states a figure that is not a year and not already in the question."""

@@ -144,6 +144,7 @@ def _features(
     restates = len(own & analysis.bigrams) / len(own) if own else 1.0
     typed = analysis.answer_type in _TYPED
     match = typed and analysis.type_match(sentence)
+    new_figure = analysis.asks_number and analysis.new_figure(sentence)
     named = bool(analysis.places)
     rarest = analysis.rarest()
     return [
@@ -171,12 +172,12 @@ def _features(
         float(bool(analysis.years) and not all(y in window for y in analysis.years)),
         float(rarest is not None and not rarest.found_in(passage)),
         analysis.missing_most(window),
-        float(analysis.asks_number and analysis.new_figure(sentence)),
+        float(new_figure),
         float(analysis.focus_missing(window)),
         float(analysis.asks_number and analysis.focus_figure(sentence)),
         float(analysis.asks_number and analysis.other_stage(sentence)),
         # its figures are all the question's own (近7万随迁子女 asked how many of them 读初中): it cannot answer
-        float(analysis.asks_number and match and not analysis.new_figure(sentence)),
+        float(analysis.asks_number and match and not new_figure),
         float(analysis.asks_future),
         analysis.unknown_share(),
         float(analysis.first_person),

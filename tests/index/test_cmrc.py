@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cmrc import load_cmrc
 from bench.cmrc import score
+from bench.cmrc_set import load_cmrc
 from index.build import build_index
 from index.encoders import load_encoder
 from index.retrieve import HybridRetriever, RetrievalConfig
