@@ -3,7 +3,8 @@ the rate limit and the admin key check."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
@@ -17,36 +18,21 @@ from app.limits import RateLimiter, client_key
 from app.service import IndexJob, SearchService
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+def _state(name: str) -> Callable[[Request], Any]:
+    """A dependency returning the app singleton ``name`` (built in the lifespan, ``app/api.py``)."""
+
+    def singleton(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return singleton
 
 
-def _search(request: Request) -> SearchService:
-    return request.app.state.service
-
-
-def _chat(request: Request) -> ChatService:
-    return request.app.state.chat
-
-
-def _log(request: Request) -> ConversationLog:
-    return request.app.state.log
-
-
-def _library(request: Request) -> DocumentLibrary:
-    return request.app.state.library
-
-
-def _index_job(request: Request) -> IndexJob:
-    return request.app.state.index_job
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-SearchDep = Annotated[SearchService, Depends(_search)]
-ChatDep = Annotated[ChatService, Depends(_chat)]
-LogDep = Annotated[ConversationLog, Depends(_log)]
-LibraryDep = Annotated[DocumentLibrary, Depends(_library)]
-IndexJobDep = Annotated[IndexJob, Depends(_index_job)]
+SettingsDep = Annotated[Settings, Depends(_state("settings"))]
+SearchDep = Annotated[SearchService, Depends(_state("service"))]
+ChatDep = Annotated[ChatService, Depends(_state("chat"))]
+LogDep = Annotated[ConversationLog, Depends(_state("log"))]
+LibraryDep = Annotated[DocumentLibrary, Depends(_state("library"))]
+IndexJobDep = Annotated[IndexJob, Depends(_state("index_job"))]
 
 
 def _rate_limit(request: Request) -> None:

@@ -10,12 +10,11 @@ from app.answering.models import Answer, Citation, Status
 from app.conversations import Recorded
 from app.documents import LibraryDocument
 from index.retrieve import Hit
-from ingest.models import DocumentMetadata
 
 
-def _metadata(model: type[BaseModel], metadata: DocumentMetadata) -> dict[str, object]:
-    """The document metadata fields ``model`` shows (each response picks its own)."""
-    return {k: v for k, v in metadata.to_dict().items() if k in model.model_fields}
+def _shown(model: type[BaseModel], source: object) -> dict[str, object]:
+    """The fields of ``source`` (document metadata, an answer) that ``model`` shows: each response picks its own."""
+    return {name: getattr(source, name) for name in model.model_fields if hasattr(source, name)}
 
 
 class SearchResult(BaseModel):
@@ -38,7 +37,7 @@ class SearchResult(BaseModel):
     def from_hit(cls, hit: Hit) -> SearchResult:
         c = hit.chunk
         return cls(
-            **_metadata(cls, c.metadata),
+            **_shown(cls, c.metadata),
             text=c.text,
             doc_id=c.doc_id,
             section=c.section_path,
@@ -103,16 +102,9 @@ class ChatResponse(BaseModel):
     @classmethod
     def from_answer(cls, answer: Answer, recorded: Recorded | None = None) -> ChatResponse:
         return cls(
+            **_shown(cls, answer),
             conversation_id=recorded.id if recorded else None,
             feedback_token=recorded.token if recorded else None,
-            answer=answer.answer,
-            citations=answer.citations,
-            status=answer.status,
-            refused=answer.refused,
-            confidence=answer.confidence,
-            answerer=answer.answerer,
-            refusal_reason=answer.refusal_reason,
-            query=answer.query,
         )
 
 
@@ -130,7 +122,7 @@ class DocumentOut(BaseModel):
     @classmethod
     def from_library(cls, doc: LibraryDocument, indexed: set[str]) -> DocumentOut:
         return cls(
-            **_metadata(cls, doc.metadata),
+            **_shown(cls, doc.metadata),
             doc_id=doc.doc_id,
             file=doc.file,
             size=doc.size,
