@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import TextSplitter
 
+from ingest.clean import PUBLICATION_LINE
 from ingest.models import Chunk, PolicyDocument
 from ingest.tables import TABLE_CELL_SEPARATOR
 from ingest.zh.sentences import CLAUSE, MAX_HEADING, heading_of, pieces, split_sentences
@@ -39,9 +40,11 @@ def _balanced(text: str) -> bool:
 
 
 def _is_title_like(line: str) -> bool:
-    """A short line that is not a sentence: a title, subtitle or caption (a table row is body text)."""
+    """A short line that is not a sentence: a title, subtitle or caption (a table row and the publication
+    line are body text)."""
     return (
         len(line) <= MAX_HEADING
+        and not PUBLICATION_LINE.search(line)
         and not line.rstrip().endswith(("。", "！", "？", "；", ";", "!", "?"))
         and TABLE_CELL_SEPARATOR not in line
     )

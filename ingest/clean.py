@@ -26,6 +26,10 @@ _GOV_LABEL = (
     r"信\s*息\s*名\s*称|发\s*文\s*机\s*关|发\s*文\s*字\s*号|主\s*题\s*词|公\s*开\s*方\s*式|浏览次数|阅读次数)"
 )
 _GOV_META_LINE = re.compile(rf"^(?:(?:https?://\S+\s*)?{_GOV_LABEL}(?:[:：]|\s|$)[^。]{{0,40}}?)+$")
+# 发布日期: 2022-07-04 14:40 来源: 政府办公室 — the one metadata line a reader asks about (when was it published,
+# by whom): kept once, without its URL, so it can be quoted
+PUBLICATION_LINE = re.compile(r"发\s*布\s*(?:日\s*期|时\s*间)\s*[:：]?\s*\d{4}")
+_URL = re.compile(r"https?://\S+\s*")
 
 _CHROME_LINE = [
     re.compile(p)
@@ -117,9 +121,19 @@ def _cut_tail(lines: list[str]) -> list[str]:
     return lines
 
 
+def _publication_line(lines: list[str]) -> str | None:
+    """The first metadata line stating when the document was published, without its URL."""
+    for line in lines[:40]:
+        if _GOV_META_LINE.match(line) and PUBLICATION_LINE.search(line):
+            return _URL.sub("", line).strip()
+    return None
+
+
 def clean_text(text: str) -> str:
-    """Return the document body: chrome removed, paragraphs one per line, no blank runs."""
+    """Return the document body: chrome removed, paragraphs one per line, no blank runs. The publication line
+    (发布日期: … 来源: …) is kept, once, after the title."""
     lines = normalise_whitespace(text).split("\n")
+    published = _publication_line(lines)
     lines = _drop_leading_category([ln for ln in lines if ln])
     lines = _drop_table_of_contents(lines)
     lines = _cut_tail(lines)
@@ -132,4 +146,7 @@ def clean_text(text: str) -> str:
         for ln, c in zip(lines, chrome, strict=True)
         if not c or len(ln) > _LONG_LINE or not body_elsewhere
     ]
-    return "\n".join(ln for ln in kept if ln)
+    kept = [ln for ln in kept if ln]
+    if published and body_elsewhere and kept and published not in kept:
+        kept.insert(1, published)
+    return "\n".join(kept)

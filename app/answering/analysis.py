@@ -18,8 +18,10 @@ from functools import cached_property
 from typing import Literal
 
 from index.retrieve import HybridRetriever
+from ingest.clean import PUBLICATION_LINE
 from ingest.zh.stages import STAGE_WORDS, figure_of_another_stage, stages_in
 from ingest.zh.synonyms import Lexicon
+from ingest.zh.tokens import ChineseTokenizer
 
 AnswerType = Literal["number", "date", "time", "list", "procedure", "location", "reason", "yesno", "name", "other"]
 
@@ -28,14 +30,15 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"哪一?年|什么时候|啥时候|何时|几月|哪个月|哪天|几号|哪一?年份|截止|期限|最晚|最迟|多久|何年|年底前?还是"
+            r"哪一?年|什么时候|啥时候|周几|星期几|礼拜几|何时|几月|哪个月|哪天|几号|哪一?年份|截止|期限|最晚|最迟|多久|多长时间一次|何年|年底前?还是"
         ),
     ),
-    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几类|几种|几项|几大|都有啥|都有什么|有什么|有啥|包括|措施|举措")),
+    ("list", re.compile(r"哪些|哪[几两三四五六]|几个方面|几方面|几类|几种|几项|几大|都有啥|都有什么|有什么|有啥|包括|措施|举措")),
     (
         "number",
         re.compile(
-            r"多少|几[个所名人项元岁班次天年批家条种万成倍]|比例|占比|百分之|几成|多大|多长|规模|人数|数量|覆盖率|率是|率达到"
+            r"多少|几(?:[个所名人项元岁班次天年批家条种万成倍周套亩间座届台位轮期]|小时|分钟)|比例|占比|百分之|几成|多大|多长|"
+            r"规模|人数|数量|覆盖率|率是|率达到"
         ),
     ),
     # how a family does something itself (注册, 预约, 报名 …): answered by steps, a website, a phone number
@@ -46,30 +49,51 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"(?:注册|登录|预约|报名|申请|办理)(?:流程|步骤|方式|入口|途径|手续)"
         ),
     ),
-    ("location", re.compile(r"在哪|哪里|哪儿|什么地方|啥地方|哪条|什么位置|哪个位置|地址|位于")),
+    # a physical place: an address, a street, where something is (在哪儿？) — not 在哪项工作, 整合到哪里, 跟哪儿学
+    (
+        "location",
+        re.compile(r"地址|哪条[街路]|什么位置|哪个位置|具体位置|位于|什么地方|啥地方|在哪(?:里|儿)?(?=[？?，,。呢啊呀]|$)"),
+    ),
     ("reason", re.compile(r"为什么|为啥|怎么|如何|怎样|咋|通过什么|靠什么|什么办法|什么方式|啥办法|什么样")),
     ("yesno", re.compile(r"吗|是否|有没有|能不能|要不要|可不可以|会不会|是不是|没有[？?]?$|没[？?]?$|不[？?]?$")),
-    ("name", re.compile(r"哪个|哪所|哪家|哪一|谁|什么|啥|叫")),
+    ("name", re.compile(r"哪|谁|什么|啥|叫")),
 )
 _ASKED_UNIT = re.compile(
-    r"(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|周)"
+    r"(?<!第)(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|周|位)"
 )
+# a share asked for (比例是多少, 占几个百分比) is stated as a percentage, whatever unit is written
+_ASKS_SHARE = re.compile(r"(?:百分|比例|占比|[^效]率).{0,6}(?:多少|几|多大|多高)|(?:多少|几个?)百分|几成")
+# units a figure of the asked kind may be written in (多少分钟 → 0.5小时; 多少万元 → 1.22亿元)
 _SAME_UNIT = {
-    "人": "人|名",
-    "名": "人|名",
-    "个": "个|所|名|项",
+    "人": "人|名|位",
+    "名": "人|名|位",
+    "位": "人|名|位",
+    "个": "个|所|名|项|位|种|家|类|条",
     "钱": "元|万元|亿元",
+    "元": "元|万元|亿元",
+    "万元": "元|万元|亿元",
+    "亿元": "元|万元|亿元",
+    "万": "万|亿|千",
     "点": "点|时|[:：]\\d",
     "成": "%|％|成",
     "倍": "倍|%|％",
+    "分钟": "分钟|小时|课时",
+    "小时": "小时|分钟|课时",
+    "天": "天|日|周|个?月",
+    "周": "周|天|日|个?月|学期",
+    "次": "次|轮",
 }
 # Chinese numerals, but not a lone 一 (每一所学校, 一所学校 are not counts)
 _CHINESE_NUMBER = (
     "(?:[〇零二三四五六七八九十百千万两][〇零一二三四五六七八九十百千万两]*|一[〇零一二三四五六七八九十百千万两]+)"
 )
 _NUMBER = re.compile(rf"\d|{_CHINESE_NUMBER}")
-_DATE = re.compile(r"(?:19|20)\d\d|[一二三四五六七八九十\d]+月|年底|年初|学期|每年|每学年|秋季|春季")
+_DATE = re.compile(
+    r"(?:19|20)\d\d|[一二三四五六七八九十\d]+月|年底|年初|学期|每年|每学年|秋季|春季|"
+    r"每[一二两三四五六七八九十\d]+(?:年|学年|学期|个?月|周|天)|[一二两三]年一|定期|常态化"
+)
 _LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
+_QUOTED_ITEMS = re.compile(r"[”」》]\s*[“「《、，,和及与]")  # “网上办”“掌上办”, 《…》《…》: items side by side
 _LOCATION = re.compile(
     r"[\u4e00-\u9fff\d]{1,10}(?:路|街|大道|大街|巷|号|小区|村|镇|楼|广场)|旁边|附近|[东西南北]侧|对面|位于|坐落"
 )
@@ -89,6 +113,10 @@ _ASKS_SOURCE = re.compile(
     r"哪[个份]?文件|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
 _ASKS_PLACES = re.compile(r"哪些(?:地方|地区|区|旗县|县区|城市)|哪几个(?:地方|地区|区)|哪里|各地|各区|哪个地方")
+# when or by whom the document itself was published (这篇报道什么时候发的, 来源是哪): its publication line answers
+_PUBLISH = r"(?:发布|印发|发的|发表|出台|公布|刊发|登出)"
+_WHEN = r"(?:时候|时间|日期|哪天|哪一天|何时|哪年)"
+_ASKS_PUBLISHED = re.compile(rf"{_PUBLISH}.{{0,6}}{_WHEN}|{_WHEN}.{{0,4}}{_PUBLISH}|来源|出处")
 _FIRST_PERSON = re.compile(r"我|俺|咱家")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
 _FIGURE = re.compile(rf"\d|{_CHINESE_NUMBER}\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]")
@@ -127,6 +155,8 @@ class QuestionAnalysis:
     first_person: bool = False  # the ask is about the asker's own case (我家孩子…), which documents rarely decide
     focus: tuple[Concept, ...] = ()  # the words next to the question word: what exactly is asked (电话 in 电话是多少)
     stages: frozenset[str] = frozenset()  # school stages the question names (小学, 初中 …)
+    asks_published: bool = False  # when or by whom the document was published: its publication line answers
+    asked_noun: str | None = None  # the noun a 哪个/什么 asks for (部门 in 哪个部门管): what a name answer ends in
 
     def rarest(self) -> Concept | None:
         """The most specific thing asked about that the corpus has a word for (the known concept that
@@ -214,6 +244,11 @@ class QuestionAnalysis:
         units = _SAME_UNIT.get(self.unit, re.escape(self.unit))
         return bool(re.search(rf"(?:\d[\d.,\-—~%]*|{_CHINESE_NUMBER})\s*(?:余|多)?(?:{units})", text))
 
+    def publication_answers(self, text: str) -> bool:
+        """Whether ``text`` is the document's publication line and the question asks when or by whom it was
+        published."""
+        return self.asks_published and bool(PUBLICATION_LINE.search(text))
+
     def type_match(self, text: str) -> bool:
         """Whether ``text`` holds the kind of answer asked for."""
         kind = self.answer_type
@@ -222,9 +257,11 @@ class QuestionAnalysis:
         if kind == "date":
             return bool(_DATE.search(text))
         if kind == "list":
-            return len(_LIST.findall(text)) >= 2
+            return len(_LIST.findall(text)) >= 2 or bool(_QUOTED_ITEMS.search(text)) or ("、" in text and "等" in text)
         if kind == "name":
-            return bool(_NAME.search(text))
+            # 哪个部门 → 公安部门: a name ending in the noun asked about, or a title, a quoted or institution name
+            noun = self.asked_noun
+            return bool(_NAME.search(text) or (noun and re.search(rf"[\u4e00-\u9fff]{{2}}{re.escape(noun)}", text)))
         if kind == "location":
             return bool(_LOCATION.search(text))
         if kind == "procedure":
@@ -288,6 +325,18 @@ def focus_concepts(ask: str, concepts: list[Concept]) -> tuple[Concept, ...]:
     return tuple(focus)
 
 
+_WHICH = re.compile(r"(?:哪(?:个|项|一|些|所|家|种|类|级|几个)?|什么|啥)(?!时候)")
+
+
+def _asked_noun(ask: str, tokenizer: ChineseTokenizer) -> str | None:
+    """The first content word right after 哪个/什么 (部门 in 归哪个部门管), or None."""
+    for match in _WHICH.finditer(ask):
+        words = tokenizer.content_words(ask[match.end() : match.end() + 6])
+        if words and len(words[0]) >= 2 and ask.startswith(words[0], match.end()):
+            return words[0]
+    return None
+
+
 def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon) -> QuestionAnalysis:
     keyword = retriever.index.keyword_index
     context, ask = split_ask(question)
@@ -300,12 +349,13 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
             weight *= _SINGLE_CHAR_WEIGHT
         concepts.append(Concept(forms, weight, any(keyword.has_term(f) for f in forms)))
     unit = _ASKED_UNIT.search(ask)
+    share = _ASKS_SHARE.search(ask)
     return QuestionAnalysis(
         question=question,
         concepts=tuple(concepts),
         places=tuple(retriever.named_places(question)),
         answer_type=answer_type_of(ask),
-        unit=unit.group(1) if unit else None,
+        unit="成" if share else unit.group(1) if unit else None,
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=bool(_ASKS_SOURCE.search(ask)),
@@ -314,4 +364,6 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         first_person=bool(_FIRST_PERSON.search(ask)),
         focus=focus_concepts(ask, concepts),
         stages=stages_in(ask),
+        asked_noun=_asked_noun(ask, keyword.tokenizer),
+        asks_published=bool(_ASKS_PUBLISHED.search(ask)),
     )

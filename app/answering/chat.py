@@ -65,13 +65,13 @@ PER_REGION_HINT = "各地区的情况不同："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
 PER_REGION_MORE = "另有{n}个地区（{names}等）的文件也有相关内容。"
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
-_RELATED_QUOTES = 3
-_QUOTE_CHARS = 150  # longest quote; with more than two lines (regions, documents), shorter: it is read on a phone
+_RELATED_QUOTES = 4
+_QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, shorter: it is read on a phone
 _SHORT_QUOTE_CHARS = 90
 
 
-def _quote_chars(lines: int) -> int:
-    return _QUOTE_CHARS if lines <= 2 else _SHORT_QUOTE_CHARS
+def _quote_chars(quotes: int) -> int:
+    return _QUOTE_CHARS if quotes <= 2 else _SHORT_QUOTE_CHARS
 
 
 @dataclass(frozen=True)
@@ -253,13 +253,11 @@ class ChatService:
             by_document: dict[str, list[Candidate]] = {}
             for c in shown:
                 by_document.setdefault(c.hit.chunk.doc_id, []).append(c)
-            many = len(by_document) > 2  # then short labels (the titles are in the citations) and quotes
+            many = len(by_document) > 2  # then short labels (the titles are in the citations)
             label = region_label if many else lead
+            chars = _quote_chars(len(shown))
             lines = [
-                (
-                    label(found[0].hit.chunk.metadata),
-                    [trim(c, analysis, _quote_chars(len(by_document))) for c in sorted(found, key=_in_order)],
-                )
+                (label(found[0].hit.chunk.metadata), [trim(c, analysis, chars) for c in sorted(found, key=_in_order)])
                 for found in by_document.values()
             ]
             return cite([(hedge + RELATED_TAIL, []), *lines])

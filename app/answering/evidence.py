@@ -71,6 +71,7 @@ FEATURES = (
     "focus_figure",
     "other_stage",
     "only_asked_figures",
+    "publication_line",
     # the same for every sentence of a question: signals for the decision model only
     "asks_future",
     "unknown_share",
@@ -178,6 +179,7 @@ def _features(
         float(analysis.asks_number and analysis.other_stage(sentence)),
         # its figures are all the question's own (近7万随迁子女 asked how many of them 读初中): it cannot answer
         float(analysis.asks_number and match and not new_figure),
+        float(analysis.publication_answers(sentence)),
         float(analysis.asks_future),
         analysis.unknown_share(),
         float(analysis.first_person),

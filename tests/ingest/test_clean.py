@@ -38,6 +38,10 @@ class TestWebPageChrome:
         ):
             assert chrome not in self.cleaned, chrome
 
+    def test_the_publication_line_stays_without_the_site_address(self) -> None:
+        assert self.cleaned.split("\n")[1] == "发布时间:2024-03-25 08:28 来源:包头市人民政府办公室"
+        assert "http" not in self.cleaned
+
     def test_body_and_title_are_kept(self) -> None:
         assert self.cleaned.startswith("内蒙古包头市:“五大工程”让孩子享有公平优质教育\n")
         paragraphs = body_paragraphs(self.raw)
@@ -54,8 +58,13 @@ class TestGovernmentDocument:
 
     def test_repeated_header_block_and_category_are_gone(self) -> None:
         head = self.cleaned[:300]
-        for label in ("索 引 号", "主题分类", "发布机构", "成文日期", "公文时效", "发布日期", "历史规划"):
+        for label in ("索 引 号", "主题分类", "发布机构", "成文日期", "公文时效", "历史规划"):
             assert label not in head, label
+
+    def test_the_publication_line_is_kept_once_after_the_title(self) -> None:
+        lines = self.cleaned.split("\n")
+        assert lines[1] == "发布日期: 2022-07-04 14:40 来源: 政府办公室"
+        assert self.cleaned.count("发布日期") == 1
 
     def test_table_of_contents_is_dropped_but_headings_stay(self) -> None:
         assert "目录" not in self.cleaned

@@ -52,6 +52,14 @@ class TestQuestionAnalysis:
             ("创客教育中心建在哪条街上？", "location"),
             ("名校网络课堂怎么注册账号？", "procedure"),
             ("外地户口孩子在哪里报名", "procedure"),
+            ("康巴什第三小学在哪儿？", "location"),
+            # 哪里/哪个 asking for a thing, not an address, is a name
+            ("社区教育网络体系建设是放在哪个行动计划里的？", "name"),
+            ("“晒单抢单”机制是用在哪项工作上的？", "name"),
+            ("心育讲堂每周几开课？", "date"),
+            ("特殊专业技术人才多久评一次？", "date"),
+            ("学生能去清华附中交流学习几周？", "number"),
+            ("“两支队伍”负担重，是哪两支？", "list"),
         ],
     )
     def test_answer_type(self, question: str, kind: str) -> None:
@@ -76,6 +84,41 @@ class TestQuestionAnalysis:
         analysis = chat.analyse("普惠园能占到几成？", service.retriever)
         assert analysis.states_quantity("覆盖率达到90%以上")
         assert not analysis.states_quantity("覆盖率进一步提高")
+        # 几个百分比: the unit written (个) is not the unit of the answer
+        rotation = chat.analyse("康巴什每年老师轮岗交流占几个百分比", service.retriever)
+        assert rotation.states_quantity("交流轮岗教师的比例不低于10%")
+        assert not rotation.states_quantity("交流轮岗教师300个")
+
+    def test_a_figure_may_be_written_in_a_related_unit(self, chat: ChatService, service: SearchService) -> None:
+        minutes = chat.analyse("玉泉区要求孩子每天劳动至少多少分钟？", service.retriever)
+        assert minutes.states_quantity("劳动时间每天不少于0.5小时")
+        assert not minutes.states_quantity("劳动教育每天坚持")
+        money = chat.analyse("康巴什每年新建改扩建学校花多少万元？", service.retriever)
+        assert money.states_quantity("每年新建改扩建学校支出约1.22亿元")
+        # an ordinal (第几个) asks for a number, whatever follows it
+        assert chat.analyse("学前教育普惠工程是第几个专栏？", service.retriever).unit is None
+
+    def test_a_name_answer_ends_in_the_noun_asked_for(self, chat: ChatService, service: SearchService) -> None:
+        analysis = chat.analyse("玉泉区学校周边的治安乱象归哪个部门管？", service.retriever)
+        assert analysis.asked_noun == "部门"
+        assert analysis.type_match("公安部门要加强校园及周边综合治理")
+        assert not analysis.type_match("要加强校园及周边综合治理,维护校园正常秩序")
+
+    def test_lists_and_frequencies_are_recognised(self, chat: ChatService, service: SearchService) -> None:
+        ways = chat.analyse("乌海“一次办”要实现哪几种办事方式？", service.retriever)
+        assert ways.type_match("全面实现“网上办”“掌上办”。")
+        assert not ways.type_match("全力推进“一次办”改革。")
+        often = chat.analyse("特殊专业技术人才多久评一次？", service.retriever)
+        assert often.type_match("每两年按照专任教师总数0.5%—1%的比例评审特殊专技人才")
+        assert not often.type_match("评审特殊专技人才")
+
+    def test_the_publication_line_answers_when_a_document_was_published(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        line = "发布时间:2024-03-25 08:28 来源:包头市人民政府办公室"
+        assert chat.analyse("包头“五大工程”那篇报道是什么时候发的？", service.retriever).publication_answers(line)
+        assert chat.analyse("这篇网页的来源是哪？", service.retriever).publication_answers(line)
+        assert not chat.analyse("包头出台了哪些文件？", service.retriever).publication_answers(line)
 
     def test_a_year_or_a_number_from_the_question_is_not_the_figure_asked_for(
         self, chat: ChatService, service: SearchService
