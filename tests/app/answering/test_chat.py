@@ -54,7 +54,10 @@ class TestExtractiveAnswers:
 
     @pytest.mark.parametrize(
         ("question", "published", "doc"),
-        [("玉泉区教育十四五规划是哪天发布的？", "2022-07-04", "001"), ("包头“五大工程”那篇报道是什么时候发的？", "2024-03-25", "002")],
+        [
+            ("玉泉区教育十四五规划是哪天发布的？", "2022-07-04", "001"),
+            ("包头“五大工程”那篇报道是什么时候发的？", "2024-03-25", "002"),
+        ],
     )
     def test_when_a_document_was_published_is_quoted_from_its_publication_line(
         self, chat: ChatService, service: SearchService, question: str, published: str, doc: str
