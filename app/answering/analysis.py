@@ -35,7 +35,9 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ),
     (
         "list",
-        re.compile(r"哪些|哪[几两三四五六]|几个方面|几方面|几类|几种|几项|几大|都有啥|都有什么|有什么|有啥|包括|措施|举措"),
+        re.compile(
+            r"哪些|哪[几两三四五六]|几个方面|几方面|几类|几种|几项|几大|都有啥|都有什么|有什么|有啥|包括|措施|举措"
+        ),
     ),
     (
         "number",
@@ -55,7 +57,9 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # a physical place: an address, a street, where something is (在哪儿？) — not 在哪项工作, 整合到哪里, 跟哪儿学
     (
         "location",
-        re.compile(r"地址|哪条[街路]|什么位置|哪个位置|具体位置|位于|什么地方|啥地方|在哪(?:里|儿)?(?=[？?，,。呢啊呀]|$)"),
+        re.compile(
+            r"地址|哪条[街路]|什么位置|哪个位置|具体位置|位于|什么地方|啥地方|在哪(?:里|儿)?(?=[？?，,。呢啊呀]|$)"
+        ),
     ),
     ("reason", re.compile(r"为什么|为啥|怎么|如何|怎样|咋|通过什么|靠什么|什么办法|什么方式|啥办法|什么样")),
     ("yesno", re.compile(r"吗|是否|有没有|能不能|要不要|可不可以|会不会|是不是|没有[？?]?$|没[？?]?$|不[？?]?$")),
