@@ -356,13 +356,13 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
             weight *= _SINGLE_CHAR_WEIGHT
         concepts.append(Concept(forms, weight, any(keyword.has_term(f) for f in forms)))
     unit = _ASKED_UNIT.search(ask)
-    share = _ASKS_SHARE.search(ask)
+    asks_share = _ASKS_SHARE.search(ask) is not None
     return QuestionAnalysis(
         question=question,
         concepts=tuple(concepts),
         places=tuple(retriever.named_places(question)),
         answer_type=answer_type_of(ask),
-        unit="成" if share else unit.group(1) if unit else None,
+        unit="成" if asks_share else unit.group(1) if unit else None,
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=bool(_ASKS_SOURCE.search(ask)),
