@@ -60,6 +60,8 @@ class TestQuestionAnalysis:
             ("特殊专业技术人才多久评一次？", "date"),
             ("学生能去清华附中交流学习几周？", "number"),
             ("“两支队伍”负担重，是哪两支？", "list"),
+            # what something is, not which one: answered by a description
+            ("“统筹布局”那一条的定位是什么？", "other"),
         ],
     )
     def test_answer_type(self, question: str, kind: str) -> None:
@@ -108,6 +110,8 @@ class TestQuestionAnalysis:
         ways = chat.analyse("乌海“一次办”要实现哪几种办事方式？", service.retriever)
         assert ways.type_match("全面实现“网上办”“掌上办”。")
         assert not ways.type_match("全力推进“一次办”改革。")
+        since = chat.analyse("康巴什从什么时候开始把教育当成“第一事业”的？", service.retriever)
+        assert since.type_match("自建区以来,康巴什区始终把教育作为“第一事业”")
         often = chat.analyse("特殊专业技术人才多久评一次？", service.retriever)
         assert often.type_match("每两年按照专任教师总数0.5%—1%的比例评审特殊专技人才")
         assert not often.type_match("评审特殊专技人才")
