@@ -98,7 +98,7 @@ _CHINESE_NUMBER = (
 _NUMBER = re.compile(rf"\d|{_CHINESE_NUMBER}")
 _DATE = re.compile(
     r"(?:19|20)\d\d|[一二三四五六七八九十\d]+月|年底|年初|学期|每年|每学年|秋季|春季|"
-    r"每[一二两三四五六七八九十\d]+(?:年|学年|学期|个?月|周|天)|[一二两三]年一|定期|常态化|以来"
+    r"每[一二两三四五六七八九十\d]+(?:年|学年|学期|个?月|周|天)|[一二两三]年一|定期|常态化"
 )
 _LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
 _QUOTED_ITEMS = re.compile(r"[”」》]\s*[“「《、，,和及与]")  # “网上办”“掌上办”, 《…》《…》: items side by side
@@ -262,8 +262,8 @@ class QuestionAnalysis:
         kind = self.answer_type
         if kind in ("number", "time"):
             return self.states_quantity(text)
-        if kind == "date":
-            return bool(_DATE.search(text))
+        if kind == "date":  # since when (从什么时候开始): 自建区以来 says it
+            return bool(_DATE.search(text)) or ("以来" in text and "开始" in self.question)
         if kind == "list":
             return len(_LIST.findall(text)) >= 2 or bool(_QUOTED_ITEMS.search(text)) or ("、" in text and "等" in text)
         if kind == "name":
