@@ -35,6 +35,8 @@ _YEAR = re.compile(r"(?:19|20)\d\d年?")
 _PUNCT = re.compile(r"[\s？?。！!，,、~～]")
 _FEW_WORDS = 2
 _ASKS = re.compile(r"多少|几|什么|啥|哪|吗|怎么|如何|是否|有没有|能不能")
+_QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
+_SHORT_TERM = 6  # characters: a follow-up this short that names no place, stage or year names a term (那X呢)
 
 
 def _bare(question: str) -> str:
@@ -91,11 +93,27 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
         last = _replace(last, old_names, new_places) if old_names else f"{new_places[0]}{last}"
         core = gazetteer.strip_places(core)
     core = core.strip()
+    if core and (swapped := _swap_quoted(last, core)) is not None:  # “1”是什么 → 那X呢: “X”是什么
+        last, core = swapped, ""
     completed = f"{core} {last}".strip() if core else last
     answers = [t.content for t in history if t.role == "assistant"]
     if refers_back(question) and answers:  # the referent is what was answered: 这是哪个文件说的
         completed += " " + _CITATION.sub("", answers[-1])[:_ANSWER_CHARS]
     return completed
+
+
+def _swap_quoted(previous: str, term: str) -> str | None:
+    """``previous`` with the quoted term most like ``term`` replaced by ``term``, when ``term`` is a
+    bare short term (no question word) and ``previous`` quotes one that does not already contain it."""
+    term = term.strip('“”"「」')
+    if not term or len(term) > _SHORT_TERM or _ASKS.search(term):
+        return None
+    quoted = [m for m in _QUOTED.finditer(previous) if term not in m.group(1)]
+    if not quoted:
+        return None
+    # the most alike: characters shared (专栏4 for 专栏3), then length (X for 1), then the later one
+    best = min(quoted, key=lambda m: (-len(set(m.group(1)) & set(term)), abs(len(m.group(1)) - len(term)), -m.start()))
+    return previous[: best.start(1)] + term + previous[best.end(1) :]
 
 
 def _same_place(question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:

@@ -12,10 +12,11 @@ STAGES: dict[str, tuple[str, ...]] = {
     "中职": ("中职", "职高", "中等职业", "职业教育", "职业学校"),
     "特殊教育": ("特殊教育", "特教"),
     "义务教育": ("义务教育",),
+    "中小学": ("中小学",),
     "高等教育": ("大学", "高校", "高等教育"),
 }
 STAGE_WORDS = tuple(word for words in STAGES.values() for word in words)
-_SPANS = {"义务教育": frozenset({"小学", "初中"})}  # a stage that covers others
+_SPANS = {"义务教育": frozenset({"小学", "初中"}), "中小学": frozenset({"小学", "初中", "高中"})}  # covers others
 _CLAUSE = re.compile(r"[^，,；;。：:]+")
 _FIGURE = re.compile(r"\d")
 

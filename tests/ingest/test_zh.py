@@ -24,4 +24,5 @@ def test_compulsory_education_covers_primary_and_junior() -> None:
 
 def test_stage_words_leave_out_words_inside_longer_ones() -> None:
     assert stage_words_in("玉泉区幼儿园学位") == ["幼儿园"]
+    assert stage_words_in("玉泉区有多少所中小学") == ["中小学"]
     assert stages_in("普惠性幼儿园和特教学校") == {"学前", "特殊教育"}

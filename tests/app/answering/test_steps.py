@@ -252,6 +252,18 @@ class TestStoryAndFollowUpDetails:
         assert standalone("每个月要巡检多少次？", history, r.gazetteer, tokenizer) == "玉泉区每个月要巡检多少次？"
         assert standalone("乌海市有几所高中？", history, r.gazetteer, tokenizer) == "乌海市有几所高中？"
 
+    def test_a_bare_term_takes_the_place_of_the_quoted_one_it_parallels(self, service: SearchService) -> None:
+        r = service.retriever
+        tokenizer = r.index.keyword_index.tokenizer
+
+        def after(previous: str, question: str) -> str:
+            return standalone(question, [Turn("user", previous), Turn("assistant", "…")], r.gazetteer, tokenizer)
+
+        assert after("康巴什区课后服务的“1+X”里“1”是什么？", "那X呢？") == "康巴什区课后服务的“1+X”里“X”是什么？"
+        assert after("玉泉区“十四五”规划的“专栏3”是什么工程？", "专栏4呢") == "玉泉区“十四五”规划的“专栏4”是什么工程？"
+        # a stage is a stage, not a term: 中小学 is replaced whole
+        assert after("玉泉区现在有多少所中小学？", "那幼儿园有几所").endswith("玉泉区现在有多少所幼儿园？")
+
     def test_a_question_asking_where_it_is_said_gets_the_section(self) -> None:
         meta = DocumentMetadata(title="规划")
         assert lead(meta, "三、主要任务") == "《规划》「三、主要任务」："
