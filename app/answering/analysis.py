@@ -130,6 +130,7 @@ _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
 _FIGURE = re.compile(rf"\d|{_CHINESE_NUMBER}\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]")
 _FIGURE_REACH = 12  # characters either side of an asked-about word where its figure is written
 _ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
+_CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
 _STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
@@ -228,6 +229,20 @@ class QuestionAnalysis:
         if total == 0:
             return 0.0
         return sum(c.weight for c in self.concepts if c.found_in(text)) / total
+
+    def answer_coverage(self, text: str) -> float:
+        """Coverage by the clauses around the answer: each clause holding the kind of answer asked, with the
+        clauses either side of it (the best of them). A figure in a clause about something else does not answer
+        (0 when no clause holds the kind of answer)."""
+        clauses = [c for c in _CLAUSE_SPLIT.split(text) if c]
+        return max(
+            (
+                self.coverage("".join(clauses[max(0, i - 1) : i + 2]))
+                for i, clause in enumerate(clauses)
+                if self.type_match(clause)
+            ),
+            default=0.0,
+        )
 
     def literal_coverage(self, text: str) -> float:
         """Like ``coverage`` but only the question's own words count."""

@@ -72,6 +72,7 @@ FEATURES = (
     "other_stage",
     "only_asked_figures",
     "publication_line",
+    "answer_coverage",
     # the same for every sentence of a question: signals for the decision model only
     "asks_future",
     "unknown_share",
@@ -88,6 +89,7 @@ DECISION_FEATURES = (
     "best_type_miss",
     "type_match_in_top3",
     "best_coverage",
+    "best_answer_coverage",
     "best_passage_coverage",
     "best_bigram_recall",
     "best_restates_question",
@@ -180,6 +182,7 @@ def _features(
         # its figures are all the question's own (近7万随迁子女 asked how many of them 读初中): it cannot answer
         float(analysis.asks_number and match and not new_figure),
         float(analysis.publication_answers(sentence)),
+        analysis.answer_coverage(sentence) if typed else analysis.coverage(sentence),
         float(analysis.asks_future),
         analysis.unknown_share(),
         float(analysis.first_person),
@@ -264,6 +267,7 @@ def decision_features(scored: list[Candidate]) -> list[float]:
         best["type_miss"],
         float(top3),
         best["coverage"],
+        best["answer_coverage"],
         best["passage_coverage"],
         best["bigram_recall"],
         best["restates_question"],

@@ -137,6 +137,17 @@ class TestQuestionAnalysis:
         assert analysis.focus_figure("校际差异系数为0.35")
         assert not analysis.focus_figure("2014年通过验收，校际差异系数均达到优质均衡标准，新建学校3所")
 
+    def test_the_clauses_around_the_answer_must_be_about_the_question(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        analysis = chat.analyse("玉泉区幼儿园教师缺编多少人？", service.retriever)
+        answers = "全区幼儿园教师缺编共计719名。"
+        # on the topic, but its figure stands in a clause about something else
+        elsewhere = "幼儿园教师缺编问题突出,需要统筹解决,近年来新建学校3所,新增学位2670个。"
+        assert analysis.coverage(elsewhere) >= analysis.coverage(answers)
+        assert analysis.answer_coverage(answers) > analysis.answer_coverage(elsewhere)
+        assert analysis.answer_coverage("幼儿园教师缺编问题突出。") == 0.0  # no figure: no answer to cover
+
     def test_a_plan_period_is_a_year_to_find(self, chat: ChatService, service: SearchService) -> None:
         assert chat.analyse("玉泉区“十四五”期间教育总投资是多少？", service.retriever).years == ("十四五",)
 
