@@ -68,10 +68,13 @@ _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)�
 _RELATED_QUOTES = 4
 _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, shorter: it is read on a phone
 _SHORT_QUOTE_CHARS = 90
+_SHORTEST_QUOTE_CHARS = 75  # four quotes or more
 
 
 def _quote_chars(quotes: int) -> int:
-    return _QUOTE_CHARS if quotes <= 2 else _SHORT_QUOTE_CHARS
+    if quotes <= 2:
+        return _QUOTE_CHARS
+    return _SHORT_QUOTE_CHARS if quotes == 3 else _SHORTEST_QUOTE_CHARS
 
 
 @dataclass(frozen=True)
