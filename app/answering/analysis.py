@@ -18,7 +18,6 @@ from functools import cached_property
 from typing import Literal
 
 from index.retrieve import HybridRetriever
-from ingest.clean import PUBLICATION_LINE
 from ingest.zh.stages import STAGE_WORDS, figure_of_another_stage, stages_in
 from ingest.zh.synonyms import Lexicon
 from ingest.zh.tokens import ChineseTokenizer
@@ -121,10 +120,6 @@ _ASKS_SOURCE = re.compile(
     r"哪[个份]?文件|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
 _ASKS_PLACES = re.compile(r"哪些(?:地方|地区|区|旗县|县区|城市)|哪几个(?:地方|地区|区)|哪里|各地|各区|哪个地方")
-# when or by whom the document itself was published (这篇报道什么时候发的, 来源是哪): its publication line answers
-_PUBLISH = r"(?:发布|印发|发的|发表|出台|公布|刊发|登出)"
-_WHEN = r"(?:时候|时间|日期|哪天|哪一天|何时|哪年)"
-_ASKS_PUBLISHED = re.compile(rf"{_PUBLISH}.{{0,6}}{_WHEN}|{_WHEN}.{{0,4}}{_PUBLISH}|来源|出处")
 _FIRST_PERSON = re.compile(r"我|俺|咱家")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
 _FIGURE = re.compile(rf"\d|{_CHINESE_NUMBER}\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]")
@@ -164,7 +159,6 @@ class QuestionAnalysis:
     first_person: bool = False  # the ask is about the asker's own case (我家孩子…), which documents rarely decide
     focus: tuple[Concept, ...] = ()  # the words next to the question word: what exactly is asked (电话 in 电话是多少)
     stages: frozenset[str] = frozenset()  # school stages the question names (小学, 初中 …)
-    asks_published: bool = False  # when or by whom the document was published: its publication line answers
     asked_noun: str | None = None  # the noun a 哪个/什么 asks for (部门 in 哪个部门管): what a name answer ends in
 
     def rarest(self) -> Concept | None:
@@ -266,11 +260,6 @@ class QuestionAnalysis:
             return bool(_NUMBER.search(text))
         units = _SAME_UNIT.get(self.unit, re.escape(self.unit))
         return bool(re.search(rf"(?:\d[\d.,\-—~%]*|{_CHINESE_NUMBER})\s*(?:余|多)?(?:{units})", text))
-
-    def publication_answers(self, text: str) -> bool:
-        """Whether ``text`` is the document's publication line and the question asks when or by whom it was
-        published."""
-        return self.asks_published and bool(PUBLICATION_LINE.search(text))
 
     def type_match(self, text: str) -> bool:
         """Whether ``text`` holds the kind of answer asked for."""
@@ -388,5 +377,4 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         focus=focus_concepts(ask, concepts),
         stages=stages_in(ask),
         asked_noun=_asked_noun(ask, keyword.tokenizer),
-        asks_published=bool(_ASKS_PUBLISHED.search(ask)),
     )

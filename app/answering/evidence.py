@@ -71,7 +71,6 @@ FEATURES = (
     "focus_figure",
     "other_stage",
     "only_asked_figures",
-    "publication_line",
     "answer_coverage",
     # the same for every sentence of a question: signals for the decision model only
     "asks_future",
@@ -181,7 +180,6 @@ def _features(
         float(analysis.asks_number and analysis.other_stage(sentence)),
         # its figures are all the question's own (近7万随迁子女 asked how many of them 读初中): it cannot answer
         float(analysis.asks_number and match and not new_figure),
-        float(analysis.publication_answers(sentence)),
         analysis.answer_coverage(sentence) if typed else analysis.coverage(sentence),
         float(analysis.asks_future),
         analysis.unknown_share(),

@@ -116,14 +116,6 @@ class TestQuestionAnalysis:
         assert often.type_match("每两年按照专任教师总数0.5%—1%的比例评审特殊专技人才")
         assert not often.type_match("评审特殊专技人才")
 
-    def test_the_publication_line_answers_when_a_document_was_published(
-        self, chat: ChatService, service: SearchService
-    ) -> None:
-        line = "发布时间:2024-03-25 08:28 来源:包头市人民政府办公室"
-        assert chat.analyse("包头“五大工程”那篇报道是什么时候发的？", service.retriever).publication_answers(line)
-        assert chat.analyse("这篇网页的来源是哪？", service.retriever).publication_answers(line)
-        assert not chat.analyse("包头出台了哪些文件？", service.retriever).publication_answers(line)
-
     def test_a_year_or_a_number_from_the_question_is_not_the_figure_asked_for(
         self, chat: ChatService, service: SearchService
     ) -> None:
