@@ -15,10 +15,7 @@
    grid search on the tune half of the sets reported on (not the training-only ones, whose mix of
    questions is not the users'): the most correct answers among the settings that
    keep unanswerable questions answered and answerable ones refused within the
-   product's limits (``MAX_UNANSWERABLE_ANSWERED``, ``MAX_FALSE_REFUSALS``). The confidences they are
-   chosen on are out-of-fold (``FOLDS``): a model fitted on a question is surer of it than it will be
-   of a new one, and thresholds chosen on such confidences answered more unanswerable questions on
-   new ones than the limit allows.
+   product's limits (``MAX_UNANSWERABLE_ANSWERED``, ``MAX_FALSE_REFUSALS``).
 
 The held-out half is never read here; ``policyqa eval --split heldout`` reports it.
 """
@@ -26,7 +23,6 @@ The held-out half is never read here; ``policyqa eval --split heldout`` reports 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import tempfile
 from dataclasses import dataclass, replace
@@ -75,12 +71,6 @@ GRID_RELEVANT = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15)
 GRID_EXTRA = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 GRID_REGION = (0.2, 0.3, 0.4, 0.5, 0.6, 1.01)  # 1.01: never answer per region
 _MIN_OVERLAP = 8
-FOLDS = 5  # for the out-of-fold confidences the thresholds are chosen on
-
-
-def _fold(item: QAItem) -> int:
-    """A question's fold, from a hash of its text (stable across runs)."""
-    return int(hashlib.sha1(f"{item.id}|{item.question}".encode()).hexdigest(), 16) % FOLDS
 
 
 def holds_answer(item: QAItem, candidate: Candidate) -> bool:
@@ -166,16 +156,6 @@ def _answer(
     return Answer(text, citations, status)
 
 
-def out_of_fold_confidence(x: np.ndarray, y: np.ndarray, weight: np.ndarray, fold: np.ndarray) -> np.ndarray:
-    """Each row's probability under a logistic model fitted on the other folds' rows only."""
-    confidence = np.zeros(len(y))
-    for k in np.unique(fold):
-        held = fold == k
-        w = fit_weights(x[~held], y[~held], weight[~held])
-        confidence[held] = 1 / (1 + np.exp(-(x[held] @ w)))
-    return confidence
-
-
 def fit(chat: ChatService, examples: list[Example]) -> dict:
     """Fit ranker, decision model and thresholds on ``examples``; ``chat`` composes the answers."""
     groups = []
@@ -197,19 +177,13 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     ]
     dx = np.array([f for f, _, _ in decided], dtype=np.float64)
     dy = np.array([ok for _, ok, _ in decided], dtype=np.float64)
-    dw = np.array([w for _, _, w in decided])
-    decision_weights = fit_weights(dx, dy, dw)
-    # the thresholds are chosen on out-of-fold confidences: each question's confidence from a decision model
-    # fitted without its fold, so they are as sure as the model will be on questions it has not seen
-    fold = np.array([_fold(ex.item) for ex, _ in scored_all if ex.evidence is not None])
-    oof = iter(out_of_fold_confidence(dx, dy, dw, fold))
-    oof_confidence = {id(ex): next(oof) for ex, _ in scored_all if ex.evidence is not None}
+    decision_weights = fit_weights(dx, dy, np.array([w for _, _, w in decided]))
 
     # a status's verdict depends on few thresholds (answered: ``extra`` and ``region``), so verdicts are
     # computed once per value and the grid search is array arithmetic
     chat.model = AnswerModel(tuple(weights), tuple(decision_weights), UNFITTED)
     scored_all = [(ex, s) for ex, s in scored_all if ex.sets_thresholds]
-    confidence = np.array([oof_confidence[id(ex)] if ex.evidence and s else -1.0 for ex, s in scored_all])
+    confidence = np.array([chat.model.confidence(s) if ex.evidence and s else -1.0 for ex, s in scored_all])
     weight = np.array([ex.weight for ex, _ in scored_all])
     answerable = np.array([ex.item.answerable for ex, _ in scored_all])
 

@@ -24,7 +24,7 @@ from app.answering.followup import depends_on_history, standalone
 from app.answering.models import Turn
 from app.answering.scope import unknown_places
 from app.service import SearchService
-from bench.calibrate import fit_ranker, fit_weights, out_of_fold_confidence
+from bench.calibrate import fit_ranker, fit_weights
 from ingest.models import DocumentMetadata
 
 
@@ -301,12 +301,3 @@ class TestFitting:
         heavy_positive = fit_weights(x, y, np.array([1.0, 1.0, 5.0, 1.0]))
         heavy_negative = fit_weights(x, y, np.array([1.0, 1.0, 1.0, 5.0]))
         assert heavy_positive[1] > 0 > heavy_negative[1]
-
-    def test_out_of_fold_confidence_is_not_sure_of_what_only_its_own_label_taught(self) -> None:
-        # rows 0-9 say nothing (signal 1 is 0, half right); row 10 is the only one with signal 2, and right
-        x = np.column_stack([np.ones(11), np.zeros(11), [0.0] * 10 + [1.0]])
-        y = np.array([1.0, 0.0] * 5 + [1.0])
-        fold = np.arange(11) % 5
-        in_sample = 1 / (1 + np.exp(-(x @ fit_weights(x, y, np.ones(11)))))
-        held_out = out_of_fold_confidence(x, y, np.ones(11), fold)
-        assert in_sample[10] > 0.6 and abs(held_out[10] - 0.5) < 0.05
