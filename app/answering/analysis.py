@@ -66,8 +66,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("name", re.compile(r"哪|谁|叫|(?:什么|啥)(?![？?。呢啊]*$)")),
 )
 _ASKED_UNIT = re.compile(
-    r"(?<!第)(?:多少|几)(?:个(?=年|月|学期))?"  # 几个年头, 几个月: the unit is what follows 个
-    r"(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|周|位|月|学期)"
+    r"(?<!第)(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|周|位)"
 )
 # a share asked for (比例是多少, 占几个百分比) is stated as a percentage, whatever unit is written
 _ASKS_SHARE = re.compile(r"(?:百分|比例|占比|[^效]率).{0,6}(?:多少|几|多大|多高)|(?:多少|几个?)百分|几成")
@@ -108,10 +107,7 @@ _LOCATION = re.compile(
 _PROCEDURE = re.compile(
     r"登录|网址|网站|点击|扫码|二维码|公众号|小程序|APP|电话|热线|携带|提交|窗口|步骤|流程|报名时间"
 )
-_NAME = re.compile(
-    r"[《“\"「].+?[》”\"」]|[\u4e00-\u9fff]{2,}(?:学校|中学|小学|幼儿园|工程|计划|平台|中心|基地)|"
-    r"[\u4e00-\u9fff]{2,}(?:部门|委员会|工委|班子|机构|政府|教育局)"  # who does it (由谁, 谁来组织)
-)
+_NAME = re.compile(r"[《“\"「].+?[》”\"」]|[\u4e00-\u9fff]{2,}(?:学校|中学|小学|幼儿园|工程|计划|平台|中心|基地)")
 _QUESTION_WORDS = re.compile(
     r"多少|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一]?|为什么|为啥|怎么样?|"
     r"如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下"
@@ -366,18 +362,15 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         concepts.append(Concept(forms, weight, any(keyword.has_term(f) for f in forms)))
     unit = _ASKED_UNIT.search(ask)
     asks_share = _ASKS_SHARE.search(ask) is not None
-    # where something is said (这是哪个文件说的) is answered by the title and section the answer leads with,
-    # whatever the rest of the (completed) question asks
-    asks_source = bool(_ASKS_SOURCE.search(ask))
     return QuestionAnalysis(
         question=question,
         concepts=tuple(concepts),
         places=tuple(retriever.named_places(question)),
-        answer_type="other" if asks_source else answer_type_of(ask),
+        answer_type=answer_type_of(ask),
         unit="成" if asks_share else unit.group(1) if unit else None,
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
-        asks_source=asks_source,
+        asks_source=bool(_ASKS_SOURCE.search(ask)),
         asks_future=bool(_ASKS_FUTURE.search(ask)),
         asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),
