@@ -23,6 +23,7 @@ from index.retrieve import Hit, HybridRetriever, SearchFilters
 from index.store import IndexStore
 from ingest.models import PolicyDocument
 from ingest.pipeline import CorpusLoad, load_corpus
+from ingest.zh.script import to_simplified
 from ingest.zh.tokens import ChineseTokenizer
 
 log = logging.getLogger(__name__)
@@ -168,4 +169,4 @@ class SearchService:
             self._reload_lock.release()
 
     def search(self, query: str, k: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
-        return self.retriever.search(query, k, filters)
+        return self.retriever.search(to_simplified(query), k, filters)

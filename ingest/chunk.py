@@ -85,15 +85,16 @@ class PolicyTextSplitter(TextSplitter):
         # not sentences ("打造协同体系 从“减什么”到“增什么”"); and below them by the short lead clause a paragraph
         # opens with ("实施“县域联盟”工程,将…", "六是数字赋能,将…")
         numbered = any(heading_of(line) for line in lines)
+        title = next((n for n, line in enumerate(lines) if line.strip()), -1)  # the first line: not a section
         offset = 0
-        for line in lines:
+        for n, line in enumerate(lines):
             start, offset = offset, offset + len(line) + 1
             if not line.strip():
                 continue
             heading = heading_of(line)
             if heading is None and not numbered:
                 if _is_title_like(line):
-                    heading = (_SUBTITLE_LEVEL, line.strip())
+                    heading = (_SUBTITLE_LEVEL, line.strip()) if n != title else None
                 elif (lead := _LEAD_CLAUSE.match(line.strip())) and _balanced(lead.group(1)):
                     heading = (_LEAD_LEVEL, lead.group(1))
             if heading:

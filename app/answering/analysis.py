@@ -29,7 +29,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"哪一?年|什么时候|啥时候|周几|星期几|礼拜几|何时|几月|哪个月|哪天|几号|哪一?年份|截止|期限|最晚|最迟|多久|多长时间一次|何年|年底前?还是"
+            r"哪一?年|什么时候|啥时候|周几(?![节次课个])|星期几|礼拜几|何时|几月|哪个月|哪天|几号|哪一?年份|截止|期限|最晚|最迟|多久|多长时间一次|何年|年底前?还是"
         ),
     ),
     (
@@ -41,7 +41,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "number",
         re.compile(
-            r"多少|几(?:[个所名人项元岁班次天年批家条种万成倍周套亩间座届台位轮期]|小时|分钟)|比例|占比|百分之|几成|多大|多长|"
+            r"多少|几(?:[个所名人项元岁班次天年批家条种万成倍周套亩间座届台位轮期节]|小时|分钟|课时)|比例|占比|百分之|几成|多大|多长|"
             r"规模|人数|数量|覆盖率|率是|率达到"
         ),
     ),
@@ -66,7 +66,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("name", re.compile(r"哪|谁|叫|(?:什么|啥)(?![？?。呢啊]*$)")),
 )
 _ASKED_UNIT = re.compile(
-    r"(?<!第)(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|周|位)"
+    r"(?<!第)(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|课时|节|周|位)"
 )
 # a share asked for (比例是多少, 占几个百分比) is stated as a percentage, whatever unit is written
 _ASKS_SHARE = re.compile(r"(?:百分|比例|占比|[^效]率).{0,6}(?:多少|几|多大|多高)|(?:多少|几个?)百分|几成")
@@ -89,6 +89,8 @@ _SAME_UNIT = {
     "天": "天|日|周|个?月",
     "周": "周|天|日|个?月|学期",
     "次": "次|轮",
+    "节": "节|课时",
+    "课时": "节|课时",
 }
 # Chinese numerals, but not a lone 一 (每一所学校, 一所学校 are not counts)
 _CHINESE_NUMBER = (
@@ -259,7 +261,9 @@ class QuestionAnalysis:
         if self.unit is None:
             return bool(_NUMBER.search(text))
         units = _SAME_UNIT.get(self.unit, re.escape(self.unit))
-        return bool(re.search(rf"(?:\d[\d.,\-—~%]*|{_CHINESE_NUMBER})\s*(?:余|多)?(?:{units})", text))
+        # a lone 一 is a count before a unit of time (每天一小时, 每周一节)
+        number = rf"\d[\d.,\-—~%]*|{_CHINESE_NUMBER}|一(?=(?:小时|课时|节|天|周|个月|年))"
+        return bool(re.search(rf"(?:{number})\s*(?:余|多)?(?:{units})", text))
 
     def type_match(self, text: str) -> bool:
         """Whether ``text`` holds the kind of answer asked for."""
@@ -279,6 +283,11 @@ class QuestionAnalysis:
         if kind == "procedure":
             return bool(_PROCEDURE.search(text))
         return True
+
+
+def asks_source(question: str) -> bool:
+    """Whether ``question`` asks where something is said (哪个文件, 哪一部分, 出自哪篇)."""
+    return bool(_ASKS_SOURCE.search(question))
 
 
 def answer_type_of(question: str) -> AnswerType:
@@ -370,7 +379,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         unit="成" if asks_share else unit.group(1) if unit else None,
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
-        asks_source=bool(_ASKS_SOURCE.search(ask)),
+        asks_source=asks_source(ask),
         asks_future=bool(_ASKS_FUTURE.search(ask)),
         asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),

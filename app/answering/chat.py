@@ -29,10 +29,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.answering.analysis import QuestionAnalysis, analyse_question
+from app.answering.analysis import QuestionAnalysis, analyse_question, asks_source
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
-from app.answering.extractive import choose, cite, lead, region_label, trim
-from app.answering.followup import standalone
+from app.answering.extractive import Quote, choose, cite, lead, region_label, trim
+from app.answering.followup import previous_quotes, refers_back, standalone
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, CitationsEvent, Status, TokenEvent, Turn
 from app.answering.prompts import render_prompt
@@ -41,6 +41,7 @@ from app.answering.scope import Refusal, covered_places, in_jurisdiction, place_
 from app.answering.verify import VerifiedStream
 from app.config import Settings
 from index.retrieve import Hit, HybridRetriever, SearchFilters
+from ingest.zh.script import to_simplified
 from ingest.zh.synonyms import Lexicon
 
 log = logging.getLogger(__name__)
@@ -50,15 +51,16 @@ NOT_FOUND = (
     "可以换个说法，或写明地区后再问。"
 )
 # Said when the documents discuss the question but the answer is not clearly there. Worded so that it is
-# true both when the documents do not say it and when the answer is in the quotes but we are not sure.
+# true both when the documents do not say it and when the answer is in the quotes but we are not sure: we
+# could not confirm it, not "it is not there".
 HEDGES = {
-    "number": "没有在文件中找到这个数字的明确说法。",
-    "date": "没有在文件中找到明确的时间。",
-    "time": "没有在文件中找到明确的时间。",
-    "list": "没有在文件中找到完整的列举。",
-    "location": "没有在文件中找到具体的地点。",
-    "procedure": "没有在文件中找到具体的办理方式（网址、电话或步骤）。",
-    "other": "没有在文件中找到对这个问题的明确回答。",
+    "number": "未能确认文件中写明了这个数字。",
+    "date": "未能确认文件中写明了具体时间。",
+    "time": "未能确认文件中写明了具体时间。",
+    "list": "未能确认文件中有完整的列举。",
+    "location": "未能确认文件中写明了具体地点。",
+    "procedure": "未能确认文件中写明了办理方式（网址、电话或步骤）。",
+    "other": "未能确认文件中有对这个问题的明确回答。",
 }
 RELATED_TAIL = "最相关的内容如下，请对照原文核实："
 PER_REGION_HINT = "各地区的情况不同："
@@ -132,6 +134,14 @@ class ChatService:
     def events(self, question: str, history: Sequence[Turn] = (), region: str | None = None) -> Iterator[ChatEvent]:
         """Text deltas of the answer, then one ``CitationsEvent`` carrying the whole answer."""
         retriever = self.search.retriever
+        question = to_simplified(question)  # 玉泉區 → 玉泉区: the documents are in Simplified characters
+        history = [Turn(t.role, to_simplified(t.content)) for t in history]
+        source = self.previous_source(question, history, retriever)
+        if source is not None:  # 这是哪个文件说的: the passage the last answer quoted, found verbatim
+            text, citations = source
+            yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(text))
+            yield CitationsEvent(Answer(text, citations, "answered", query=question, confidence=1.0))
+            return
         evidence = self.gather(question, history, region)
         scored: list[Candidate] = []
         if isinstance(evidence, Evidence):
@@ -184,6 +194,23 @@ class ChatService:
             return query, refusal
         hits = self.evidence_hits(query, places, region, retriever, analysis.asks_places)
         return Evidence(query, analysis, bool(places), hits, candidates(analysis, hits, self.similarity(retriever)))
+
+    def previous_source(
+        self, question: str, history: Sequence[Turn], retriever: HybridRetriever
+    ) -> tuple[str, list] | None:
+        """For a question asking where the last answer is said (这是哪个文件说的, 出自哪一部分): that answer's
+        longest quote, cited from the passage that holds it verbatim and led by its document and section; None
+        when the question asks something else or no passage holds a quote (the answer was not ours)."""
+        if not history or not (refers_back(question) and asks_source(question)):
+            return None
+        chunks = retriever.index.chunks
+        for quote in previous_quotes(history):
+            chunk = next((c for c in chunks if quote in c.text), None)
+            if chunk is not None:
+                start = chunk.text.index(quote)
+                found = Candidate(Hit(chunk, 1.0, 0.0, 0.0, 0), 0, start, start + len(quote), ())
+                return cite([(lead(chunk.metadata, chunk.section_path), [Quote(found, start, start + len(quote))])])
+        return None
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
         if not history:

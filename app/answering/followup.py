@@ -93,7 +93,7 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
         last = _replace(last, old_names, new_places) if old_names else f"{new_places[0]}{last}"
         core = gazetteer.strip_places(core)
     core = core.strip()
-    if core and (swapped := _swap_quoted(last, core)) is not None:  # “1”是什么 → 那X呢: “X”是什么
+    if core and (swapped := _swap_term(last, core)) is not None:  # “1”是什么 → 那X呢: “X”是什么
         last, core = swapped, ""
     completed = f"{core} {last}".strip() if core else last
     answers = [t.content for t in history if t.role == "assistant"]
@@ -102,18 +102,44 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
     return completed
 
 
-def _swap_quoted(previous: str, term: str) -> str | None:
-    """``previous`` with the quoted term most like ``term`` replaced by ``term``, when ``term`` is a
+def _swap_term(previous: str, term: str) -> str | None:
+    """``previous`` with the term ``term`` parallels replaced by it: the same word with another number (专栏3 for
+    专栏4), or else the quoted term most like it; when ``term`` is a
     bare short term (no question word) and ``previous`` quotes one that does not already contain it."""
     term = term.strip('“”"「」')
     if not term or len(term) > _SHORT_TERM or _ASKS.search(term):
         return None
+    numbered = re.fullmatch(r"(\D+?)(\d+)", term)  # 专栏4 after 专栏3, with or without quotes
+    if numbered and (same := re.search(rf"{re.escape(numbered.group(1))}\d+", previous)):
+        return previous[: same.start()] + term + previous[same.end() :]
     quoted = [m for m in _QUOTED.finditer(previous) if term not in m.group(1)]
     if not quoted:
         return None
     # the most alike: characters shared (专栏4 for 专栏3), then length (X for 1), then the later one
     best = min(quoted, key=lambda m: (-len(set(m.group(1)) & set(term)), abs(len(m.group(1)) - len(term)), -m.start()))
     return previous[: best.start(1)] + term + previous[best.end(1) :]
+
+
+_MARKER_SPLIT = re.compile(r"\[\d+\]|……|\n")
+_LABEL_END = re.compile(r"：")  # a label (玉泉区《…》「section」：) ends with a full-width colon
+_MIN_QUOTE = 8  # characters of a quote that identify its passage
+
+
+def previous_quotes(history: Sequence[Turn]) -> list[str]:
+    """The quotes of the last answer, longest first: its text between citation markers, each without the
+    label it was led by (玉泉区《…》（2022年7月）：)."""
+    answers = [t.content for t in history if t.role == "assistant"]
+    if not answers:
+        return []
+    quotes = []
+    for piece in _MARKER_SPLIT.split(answers[-1]):
+        piece = piece.strip()
+        # the quote without the label it was led by, and (in case the colon was the quote's own) the whole piece
+        labelled = _LABEL_END.search(piece)
+        for text in (piece[labelled.end() :] if labelled else "", piece):
+            if len(text) >= _MIN_QUOTE:
+                quotes.append(text)
+    return sorted(dict.fromkeys(quotes), key=len, reverse=True)
 
 
 def _same_place(question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:

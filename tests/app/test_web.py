@@ -121,7 +121,7 @@ def test_a_log_from_before_three_states_is_upgraded_in_place(tmp_path: Path) -> 
             "VALUES ('2999-01-01T00:00:00+00:00', '上海呢', '没有', '[]', 1, 'extractive', 3.0)"
         )
     log = ConversationLog(path)
-    log.record("几点上学", Answer("没有在文件中找到明确的时间。", status="related"), 4.0)
+    log.record("几点上学", Answer("未能确认文件中写明了具体时间。", status="related"), 4.0)
     assert [(r.question, r.status, r.refused) for r in log.since()] == [
         ("几点上学", "related", False),
         ("上海呢", "refused", True),

@@ -1,7 +1,8 @@
-"""The Chinese-text layer: school stages (the other modules of ingest/zh are tested where they are used)."""
+"""The Chinese-text layer: school stages and script (the other modules of ingest/zh are tested where used)."""
 
 from __future__ import annotations
 
+from ingest.zh.script import to_simplified
 from ingest.zh.stages import figure_of_another_stage, stage_words_in, stages_in
 
 JUNIOR = "小学毕业学生4200名,公办初中只能提供2800个学位,每个年级缺口为1400个,初中学位缺口为4200个。"
@@ -26,3 +27,9 @@ def test_stage_words_leave_out_words_inside_longer_ones() -> None:
     assert stage_words_in("玉泉区幼儿园学位") == ["幼儿园"]
     assert stage_words_in("玉泉区有多少所中小学") == ["中小学"]
     assert stages_in("普惠性幼儿园和特教学校") == {"学前", "特殊教育"}
+
+
+def test_traditional_characters_are_written_as_simplified_ones() -> None:
+    assert to_simplified("玉泉區有多少所幼兒園？") == "玉泉区有多少所幼儿园？"
+    simplified = "康巴什区课后服务必须参加吗？“1+X”里的X是什么"
+    assert to_simplified(simplified) == simplified

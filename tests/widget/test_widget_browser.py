@@ -165,7 +165,7 @@ def test_related_answer_is_marked_and_keeps_its_sources(stack: dict, page: Page)
     ask(page, "玉泉区小学几点上学？")
     answer = last_answer(page)
     expect(answer.locator(".badge.related")).to_have_text("文件未直接回答 · 以下是相关内容")
-    expect(answer).to_contain_text("没有在文件中找到明确的时间。最相关的内容如下")
+    expect(answer).to_contain_text("未能确认文件中写明了具体时间。最相关的内容如下")
     expect(answer.locator(".cite").first).to_be_visible()
 
 

@@ -67,6 +67,11 @@ class TestExtractiveAnswers:
         assert cited.doc_id.startswith(doc) and published in answer.answer
         assert_citations_resolve(answer, service)
 
+    def test_a_question_in_traditional_characters_is_answered_like_the_simplified_one(self, chat: ChatService) -> None:
+        traditional = chat.ask("玉泉區教師缺編多少人？")
+        assert traditional.query == "玉泉区教师缺编多少人？"
+        assert traditional.answer == chat.ask("玉泉区教师缺编多少人？").answer and "719名" in traditional.answer
+
     def test_answers_are_short_enough_for_a_phone(self, chat: ChatService) -> None:
         for item in load_qa(DEV_QA):
             answer = chat.ask(item.question)
@@ -188,6 +193,16 @@ class TestFollowUps:
         answer = chat.ask("昆区呢？", self.history)
         assert answer.query == "昆都仑区每个年级的小学学位缺多少？"
         assert "玉泉区" not in answer.query
+
+    def test_where_the_last_answer_is_said_is_the_passage_it_quoted(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        question = "玉泉区到2025年中小学智慧校园覆盖率要达到多少？"
+        first = chat.ask(question)
+        then = chat.ask("这是规划哪个专栏里的？", [Turn("user", question), Turn("assistant", first.answer)])
+        assert then.status == "answered" and "专栏8:教育信息化建设工程" in then.answer
+        assert then.citations[0].quote in first.answer
+        assert_citations_resolve(then, service)
 
     def test_a_self_contained_question_after_another_topic_is_answered(self, chat: ChatService) -> None:
         answer = chat.ask("康巴什区哪一年通过国家义务教育均衡县验收？", self.history)

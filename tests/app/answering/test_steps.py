@@ -20,7 +20,7 @@ from app.answering.evidence import (
     candidates,
 )
 from app.answering.extractive import lead, trim
-from app.answering.followup import depends_on_history, standalone
+from app.answering.followup import depends_on_history, previous_quotes, standalone
 from app.answering.models import Turn
 from app.answering.scope import unknown_places
 from app.service import SearchService
@@ -255,6 +255,15 @@ class TestStoryAndFollowUpDetails:
         assert standalone("每个月要巡检多少次？", history, r.gazetteer, tokenizer) == "玉泉区每个月要巡检多少次？"
         assert standalone("乌海市有几所高中？", history, r.gazetteer, tokenizer) == "乌海市有几所高中？"
 
+    def test_the_quotes_of_the_last_answer_are_read_without_their_labels(self) -> None:
+        answer = (
+            "玉泉区《规划》（2022年7月）「专栏8」：到2025年,中小学智慧校园覆盖率达到60%;[1]专栏3:学前教育普惠工程[2]"
+        )
+        quotes = previous_quotes([Turn("user", "…"), Turn("assistant", answer)])
+        assert quotes[0] == "玉泉区《规划》（2022年7月）「专栏8」：到2025年,中小学智慧校园覆盖率达到60%;"
+        assert "到2025年,中小学智慧校园覆盖率达到60%;" in quotes and "专栏3:学前教育普惠工程" in quotes
+        assert previous_quotes([Turn("user", "…")]) == []
+
     def test_a_bare_term_takes_the_place_of_the_quoted_one_it_parallels(self, service: SearchService) -> None:
         r = service.retriever
         tokenizer = r.index.keyword_index.tokenizer
@@ -264,6 +273,7 @@ class TestStoryAndFollowUpDetails:
 
         assert after("康巴什区课后服务的“1+X”里“1”是什么？", "那X呢？") == "康巴什区课后服务的“1+X”里“X”是什么？"
         assert after("玉泉区“十四五”规划的“专栏3”是什么工程？", "专栏4呢") == "玉泉区“十四五”规划的“专栏4”是什么工程？"
+        assert after("玉泉区专栏3是什么内容？", "那专栏4呢？") == "玉泉区专栏4是什么内容？"
         # a stage is a stage, not a term: 中小学 is replaced whole
         assert after("玉泉区现在有多少所中小学？", "那幼儿园有几所").endswith("玉泉区现在有多少所幼儿园？")
 
