@@ -34,7 +34,7 @@ from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, c
 from app.answering.extractive import Quote, choose, cite, lead, region_label, trim
 from app.answering.followup import previous_quotes, refers_back, standalone
 from app.answering.generators import load_generator
-from app.answering.models import Answer, ChatEvent, CitationsEvent, Status, TokenEvent, Turn
+from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
 from app.answering.prompts import render_prompt
 from app.answering.protocols import Generator, GeneratorError
 from app.answering.scope import Refusal, covered_places, in_jurisdiction, place_refusal
@@ -71,6 +71,7 @@ _RELATED_QUOTES = 4
 _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, shorter: it is read on a phone
 _SHORT_QUOTE_CHARS = 90
 _SHORTEST_QUOTE_CHARS = 75  # four quotes or more
+_SOURCE_PASSAGES = 5  # passages searched for the one holding a quote of the last answer
 
 
 def _quote_chars(quotes: int) -> int:
@@ -197,15 +198,16 @@ class ChatService:
 
     def previous_source(
         self, question: str, history: Sequence[Turn], retriever: HybridRetriever
-    ) -> tuple[str, list] | None:
+    ) -> tuple[str, list[Citation]] | None:
         """For a question asking where the last answer is said (这是哪个文件说的, 出自哪一部分): that answer's
         longest quote, cited from the passage that holds it verbatim and led by its document and section; None
-        when the question asks something else or no passage holds a quote (the answer was not ours)."""
+        when the question asks something else or no passage holds a quote (the answer was not ours). The
+        passage is looked for among those the quote itself retrieves, so the cost does not grow with the index."""
         if not history or not (refers_back(question) and asks_source(question)):
             return None
-        chunks = retriever.index.chunks
         for quote in previous_quotes(history):
-            chunk = next((c for c in chunks if quote in c.text), None)
+            hits = retriever.search(quote, _SOURCE_PASSAGES)
+            chunk = next((h.chunk for h in hits if quote in h.chunk.text), None)
             if chunk is not None:
                 start = chunk.text.index(quote)
                 found = Candidate(Hit(chunk, 1.0, 0.0, 0.0, 0), 0, start, start + len(quote), ())

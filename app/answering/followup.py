@@ -103,9 +103,9 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
 
 
 def _swap_term(previous: str, term: str) -> str | None:
-    """``previous`` with the term ``term`` parallels replaced by it: the same word with another number (专栏3 for
-    专栏4), or else the quoted term most like it; when ``term`` is a
-    bare short term (no question word) and ``previous`` quotes one that does not already contain it."""
+    """``previous`` with the term that ``term`` parallels replaced by ``term``: the same word with another number
+    (专栏3, for 专栏4), else the quoted term most like it (“1”, for X). None when ``term`` is not a bare short
+    term (it has a question word) or ``previous`` has nothing it parallels."""
     term = term.strip('“”"「」')
     if not term or len(term) > _SHORT_TERM or _ASKS.search(term):
         return None
