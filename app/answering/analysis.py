@@ -119,7 +119,8 @@ _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
 # a year, or a five-year plan period (十四五): a figure of another period does not answer
 _YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)|十[一二三四五六]五")
 _ASKS_SOURCE = re.compile(
-    r"哪[个份]?文件|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
+    r"(?:出自)?哪[个份篇]?(?:文件|文章|报道|材料)|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|"
+    r"哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
 _ASKS_PLACES = re.compile(r"哪些(?:地方|地区|区|旗县|县区|城市)|哪几个(?:地方|地区|区)|哪里|各地|各区|哪个地方")
 _FIRST_PERSON = re.compile(r"我|俺|咱家")
@@ -285,9 +286,9 @@ class QuestionAnalysis:
         return True
 
 
-def asks_source(question: str) -> bool:
-    """Whether ``question`` asks where something is said (哪个文件, 哪一部分, 出自哪篇)."""
-    return bool(_ASKS_SOURCE.search(question))
+def source_asked(question: str) -> re.Match[str] | None:
+    """Where ``question`` asks where something is said (哪个文件, 哪一部分, 出自哪篇), or None."""
+    return _ASKS_SOURCE.search(question)
 
 
 def answer_type_of(question: str) -> AnswerType:
@@ -379,7 +380,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         unit="成" if asks_share else unit.group(1) if unit else None,
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
-        asks_source=asks_source(ask),
+        asks_source=source_asked(ask) is not None,
         asks_future=bool(_ASKS_FUTURE.search(ask)),
         asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),

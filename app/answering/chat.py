@@ -29,15 +29,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.answering.analysis import QuestionAnalysis, analyse_question, asks_source
+from app.answering.analysis import QuestionAnalysis, analyse_question, source_asked
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, region_label, trim
-from app.answering.followup import previous_quotes, refers_back, standalone
+from app.answering.followup import asks_only_where, depends_on_history, previous_quotes, standalone
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
 from app.answering.prompts import render_prompt
 from app.answering.protocols import Generator, GeneratorError
-from app.answering.scope import Refusal, covered_places, in_jurisdiction, place_refusal
+from app.answering.scope import REFUSAL_OPENING, Refusal, covered_places, in_jurisdiction, place_refusal
 from app.answering.verify import VerifiedStream
 from app.config import Settings
 from index.retrieve import Hit, HybridRetriever, SearchFilters
@@ -47,9 +47,10 @@ from ingest.zh.synonyms import Lexicon
 log = logging.getLogger(__name__)
 
 NOT_FOUND = (
-    "现有政策文件中没有找到与这个问题相关的内容（目前收录的是{covered}的教育政策文件）。"
+    REFUSAL_OPENING + "找到与这个问题相关的内容（目前收录的是{covered}的教育政策文件）。"
     "可以换个说法，或写明地区后再问。"
 )
+NO_SOURCE = "上一条回答没有引用任何文件，所以没有出处。可以直接问想了解的政策内容。"
 # Said when the documents discuss the question but the answer is not clearly there. Worded so that it is
 # true both when the documents do not say it and when the answer is in the quotes but we are not sure: we
 # could not confirm it, not "it is not there".
@@ -138,12 +139,12 @@ class ChatService:
         question = to_simplified(question)  # 玉泉區 → 玉泉区: the documents are in Simplified characters
         history = [Turn(t.role, to_simplified(t.content)) for t in history]
         source = self.previous_source(question, history, retriever)
-        if source is not None:  # 这是哪个文件说的: the passage the last answer quoted, found verbatim
+        if isinstance(source, tuple):  # 这是哪个文件说的: the passages the last answer quoted, found verbatim
             text, citations = source
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(text))
             yield CitationsEvent(Answer(text, citations, "answered", query=question, confidence=1.0))
             return
-        evidence = self.gather(question, history, region)
+        evidence = (question, source) if isinstance(source, Refusal) else self.gather(question, history, region)
         scored: list[Candidate] = []
         if isinstance(evidence, Evidence):
             query = evidence.query
@@ -198,21 +199,38 @@ class ChatService:
 
     def previous_source(
         self, question: str, history: Sequence[Turn], retriever: HybridRetriever
-    ) -> tuple[str, list[Citation]] | None:
-        """For a question asking where the last answer is said (这是哪个文件说的, 出自哪一部分): that answer's
-        longest quote, cited from the passage that holds it verbatim and led by its document and section; None
-        when the question asks something else or no passage holds a quote (the answer was not ours). The
-        passage is looked for among those the quote itself retrieves, so the cost does not grow with the index."""
-        if not history or not (refers_back(question) and asks_source(question)):
+    ) -> tuple[str, list[Citation]] | Refusal | None:
+        """For a follow-up asking only where the last answer is said (这是哪个文件说的, 出自哪一部分): the passages
+        holding that answer's quotes verbatim, each quote led by its document and section (at most
+        ``max_regions``; those of the place the question names, if it names one). A refusal when the last answer
+        was a refusal (it quoted nothing); None when the question asks something else, or no passage holds a
+        quote (the answer was not ours). Passages are looked for among those each quote retrieves, so the cost
+        does not grow with the index."""
+        where = source_asked(question)
+        if not history or where is None or not asks_only_where(question, source_asked):
             return None
+        rest = question[: where.start()] + question[where.end() :]  # 出自哪一部分 has no words of its own
+        if not depends_on_history(rest, retriever.gazetteer, retriever.index.keyword_index.tokenizer):
+            return None
+        answers = [t.content for t in history if t.role == "assistant"]
+        if answers and answers[-1].startswith(REFUSAL_OPENING):
+            return Refusal(NO_SOURCE, "no_evidence")
+        named = [path[-1] for path in retriever.named_places(question)]
+        found: dict[str, Quote] = {}
         for quote in previous_quotes(history):
             hits = retriever.search(quote, _SOURCE_PASSAGES)
             chunk = next((h.chunk for h in hits if quote in h.chunk.text), None)
-            if chunk is not None:
-                start = chunk.text.index(quote)
-                found = Candidate(Hit(chunk, 1.0, 0.0, 0.0, 0), 0, start, start + len(quote), ())
-                return cite([(lead(chunk.metadata, chunk.section_path), [Quote(found, start, start + len(quote))])])
-        return None
+            if chunk is None or chunk.chunk_id in found:
+                continue
+            if named and not any(name in (chunk.metadata.region or "") for name in named):
+                continue
+            start = chunk.text.index(quote)
+            candidate = Candidate(Hit(chunk, 1.0, 0.0, 0.0, 0), 0, start, start + len(quote), ())
+            found[chunk.chunk_id] = Quote(candidate, start, start + len(quote))
+        if not found:
+            return None
+        quotes = list(found.values())[: self.config.max_regions]
+        return cite([(lead(q.candidate.hit.chunk.metadata, q.candidate.hit.chunk.section_path), [q]) for q in quotes])
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
         if not history:

@@ -19,7 +19,7 @@ instead, and this rule is the fallback.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.answering.models import Turn
 from ingest.zh.places import Gazetteer
@@ -28,7 +28,7 @@ from ingest.zh.tokens import ChineseTokenizer
 
 _ELLIPSIS_START = re.compile(r"^(?:那么?|还有|另外|再问|如果是|换成|换到|要是|那如果)")
 _ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少|是多少)$")
-_PRONOUN = re.compile(r"这个|这些|这项|这种|这是|这里|那个|它|其中|他们|她们|上面|上述|刚才|前面")
+_PRONOUN = re.compile(r"这个|这些|这项|这种|这是|这里|这句|这段|这条|这话|那个|它|其中|他们|她们|上面|上述|刚才|前面")
 _CITATION = re.compile(r"\[\d+\]")
 _ANSWER_CHARS = 80
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
@@ -123,23 +123,30 @@ def _swap_term(previous: str, term: str) -> str | None:
 _MARKER_SPLIT = re.compile(r"\[\d+\]|……|\n")
 _LABEL_END = re.compile(r"：")  # a label (玉泉区《…》「section」：) ends with a full-width colon
 _MIN_QUOTE = 8  # characters of a quote that identify its passage
+_OWN_ASK = re.compile(r"多少|几|什么|啥|为什么|怎么|如何|是否|吗|有没有|能不能")
 
 
 def previous_quotes(history: Sequence[Turn]) -> list[str]:
-    """The quotes of the last answer, longest first: its text between citation markers, each without the
-    label it was led by (玉泉区《…》（2022年7月）：)."""
+    """The quotes of the last answer, in the order it gave them: its text between citation markers, each
+    without the label it was led by (玉泉区《…》（2022年7月）：), or whole when the colon may be the quote's own."""
     answers = [t.content for t in history if t.role == "assistant"]
     if not answers:
         return []
     quotes = []
     for piece in _MARKER_SPLIT.split(answers[-1]):
         piece = piece.strip()
-        # the quote without the label it was led by, and (in case the colon was the quote's own) the whole piece
         labelled = _LABEL_END.search(piece)
         for text in (piece[labelled.end() :] if labelled else "", piece):
             if len(text) >= _MIN_QUOTE:
                 quotes.append(text)
-    return sorted(dict.fromkeys(quotes), key=len, reverse=True)
+    return list(dict.fromkeys(quotes))
+
+
+def asks_only_where(question: str, asks_source: Callable[[str], re.Match[str] | None]) -> bool:
+    """Whether ``question`` asks only where something is said (这个数出自哪篇报道, 出自哪一部分) — not a question
+    of its own that also asks for a source (这个缺口怎么解决，哪个文件里有说法)."""
+    where = asks_source(question)
+    return where is not None and not _OWN_ASK.search(question[: where.start()] + question[where.end() :])
 
 
 def _same_place(question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from index.retrieve import Hit, HybridRetriever, SearchFilters
 from ingest.zh.places import split_region
 
+REFUSAL_OPENING = "现有政策文件中没有"  # how every refusal text opens (so a follow-up can tell one was given)
 REFUSAL_PLACE = (
-    "现有政策文件中没有{place}的相关规定（目前收录的文件来自：{covered}）。{place}的情况建议咨询当地教育局。"
+    REFUSAL_OPENING + "{place}的相关规定（目前收录的文件来自：{covered}）。{place}的情况建议咨询当地教育局。"
 )
 
 

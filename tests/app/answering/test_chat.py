@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.answering.chat import HEDGES, RELATED_TAIL, ChatConfig, ChatService, chat_service
+from app.answering.chat import HEDGES, NO_SOURCE, RELATED_TAIL, ChatConfig, ChatService, chat_service
 from app.answering.models import Answer, Turn
 from app.evaluation import evaluate_chat, load_qa
 from app.service import SearchService
@@ -203,6 +203,29 @@ class TestFollowUps:
         assert then.status == "answered" and "专栏8:教育信息化建设工程" in then.answer
         assert then.citations[0].quote in first.answer
         assert_citations_resolve(then, service)
+
+    def test_where_something_is_said_takes_the_place_named_and_each_document(self, chat: ChatService) -> None:
+        question = "集团化办学覆盖多少所学校？"
+        first = chat.ask(question)
+        history = [Turn("user", question), Turn("assistant", first.answer)]
+        kun = chat.ask("昆都仑区这个数出自哪篇报道？", history)
+        assert kun.status == "answered" and all(c.region and "昆都仑区" in c.region for c in kun.citations)
+        everywhere = chat.ask("出自哪一部分？", history)
+        assert {c.doc_id for c in everywhere.citations} == {c.doc_id for c in first.citations}
+
+    def test_where_a_refusal_is_said_is_nowhere(self, chat: ChatService) -> None:
+        question = "上海市浦东新区小学学位缺多少？"
+        refused = chat.ask(question)
+        then = chat.ask("这是哪个文件说的？", [Turn("user", question), Turn("assistant", refused.answer)])
+        assert then.status == "refused" and then.answer == NO_SOURCE and not then.citations
+
+    def test_a_question_of_its_own_that_also_asks_for_a_source_is_answered_as_a_question(
+        self, chat: ChatService
+    ) -> None:
+        question = "玉泉区每个年级的小学学位缺多少？"
+        history = [Turn("user", question), Turn("assistant", chat.ask(question).answer)]
+        then = chat.ask("这个缺口怎么解决，哪个文件里有说法？", history)
+        assert then.confidence is not None and then.confidence < 1.0  # weighed by the model, not looked up
 
     def test_a_self_contained_question_after_another_topic_is_answered(self, chat: ChatService) -> None:
         answer = chat.ask("康巴什区哪一年通过国家义务教育均衡县验收？", self.history)

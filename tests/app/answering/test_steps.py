@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from app.answering.analysis import answer_type_of, split_ask
+from app.answering.analysis import answer_type_of, source_asked, split_ask
 from app.answering.chat import ChatService, chat_service
 from app.answering.evidence import (
     DECISION_FEATURES,
@@ -20,7 +20,7 @@ from app.answering.evidence import (
     candidates,
 )
 from app.answering.extractive import lead, trim
-from app.answering.followup import depends_on_history, previous_quotes, standalone
+from app.answering.followup import asks_only_where, depends_on_history, previous_quotes, standalone
 from app.answering.models import Turn
 from app.answering.scope import unknown_places
 from app.service import SearchService
@@ -255,13 +255,30 @@ class TestStoryAndFollowUpDetails:
         assert standalone("每个月要巡检多少次？", history, r.gazetteer, tokenizer) == "玉泉区每个月要巡检多少次？"
         assert standalone("乌海市有几所高中？", history, r.gazetteer, tokenizer) == "乌海市有几所高中？"
 
+    @pytest.mark.parametrize(
+        ("question", "only_where"),
+        [
+            ("这是哪个文件说的？", True),
+            ("出自哪一部分？", True),
+            ("昆都仑区这个数出自哪篇报道？", True),
+            ("这个缺口怎么解决，哪个文件里有说法？", False),
+            ("玉泉区小学学位缺多少？", False),
+        ],
+    )
+    def test_a_question_asking_only_where_something_is_said(self, question: str, only_where: bool) -> None:
+        assert asks_only_where(question, source_asked) is only_where
+
     def test_the_quotes_of_the_last_answer_are_read_without_their_labels(self) -> None:
         answer = (
             "玉泉区《规划》（2022年7月）「专栏8」：到2025年,中小学智慧校园覆盖率达到60%;[1]专栏3:学前教育普惠工程[2]"
         )
         quotes = previous_quotes([Turn("user", "…"), Turn("assistant", answer)])
-        assert quotes[0] == "玉泉区《规划》（2022年7月）「专栏8」：到2025年,中小学智慧校园覆盖率达到60%;"
-        assert "到2025年,中小学智慧校园覆盖率达到60%;" in quotes and "专栏3:学前教育普惠工程" in quotes
+        # in the order the answer gave them, each first without its label (and whole, in case the colon is its own)
+        assert quotes == [
+            "到2025年,中小学智慧校园覆盖率达到60%;",
+            "玉泉区《规划》（2022年7月）「专栏8」：到2025年,中小学智慧校园覆盖率达到60%;",
+            "专栏3:学前教育普惠工程",
+        ]
         assert previous_quotes([Turn("user", "…")]) == []
 
     def test_a_bare_term_takes_the_place_of_the_quoted_one_it_parallels(self, service: SearchService) -> None:
