@@ -204,7 +204,7 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
         chosen = np.where(
             confidence >= answer,
             answered[(extra, region)],
-            np.where(confidence >= relevant, related, refused),
+            np.where((confidence >= relevant) & (confidence > 0), related, refused),
         )
         metrics = {
             "answer_acc": share(chosen, "correct", answerable),

@@ -277,9 +277,11 @@ class ChatService:
         return in_jurisdiction(retriever.search(query, k), places)
 
     def decide(self, confidence: float) -> Status:
+        """``answered`` / ``related`` / ``refused`` by the fitted thresholds; a confidence of 0 (nothing retrieved
+        has a word of the question) is refused whatever they are."""
         if confidence >= self.model.thresholds.answer:
             return "answered"
-        return "related" if confidence >= self.model.thresholds.relevant else "refused"
+        return "related" if confidence >= self.model.thresholds.relevant and confidence > 0 else "refused"
 
     def compose(self, evidence: Evidence, scored: list[Candidate], status: Status) -> tuple[str, list]:
         """Step 5: the answer text and its citations for a decided status (``answered`` or ``related``).

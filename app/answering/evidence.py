@@ -107,6 +107,7 @@ DECISION_FEATURES = (
     *(f"asks_{kind}" for kind in _KIND_FEATURES),
 )
 _SCORE_SCALE = 10.0
+_PASSAGE_COVERAGE = FEATURES.index("passage_coverage")
 _TYPED = ("number", "date", "time", "list", "name", "location", "procedure")
 _MIN_CHARS = 4
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -309,7 +310,10 @@ class AnswerModel:
         return cls((0.0,) * len(FEATURES), (0.0,) * len(DECISION_FEATURES), UNFITTED)
 
     def confidence(self, scored: list[Candidate]) -> float:
-        """Probability that quoting the best candidate answers the question."""
+        """Probability that quoting the best candidate answers the question; 0 when no retrieved passage has a
+        word of the question (今天天气怎么样: nothing retrieved is about it)."""
+        if not any(c.features[_PASSAGE_COVERAGE] > 0 for c in scored):
+            return 0.0
         x = np.array(decision_features(scored), dtype=np.float64)
         return float(_sigmoid(x @ np.array(self.decision_weights)))
 

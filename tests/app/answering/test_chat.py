@@ -122,6 +122,11 @@ class TestThreeStates:
     def test_questions_the_documents_do_not_answer_are_never_answered(self, chat: ChatService, question: str) -> None:
         assert chat.ask(question).status in ("related", "refused")
 
+    @pytest.mark.parametrize("question", ["今天天气怎么样？", "股票明天会涨吗"])
+    def test_a_question_no_passage_has_a_word_of_is_refused(self, chat: ChatService, question: str) -> None:
+        answer = chat.ask(question)
+        assert answer.status == "refused" and answer.refusal_reason == "no_evidence" and not answer.citations
+
     def test_refusal_text_depends_on_the_reason(self, chat: ChatService) -> None:
         place = chat.ask("上海市小学入学需要积分吗？").answer
         assert "上海市的情况建议咨询当地教育局" in place
