@@ -149,7 +149,7 @@ def _answer(
 ) -> Answer:
     if evidence is None or not scored:  # nothing to quote: the pipeline refuses
         return Answer("", [], "refused")
-    status = status or chat.decide(chat.model.confidence(scored))
+    status = status or chat.decide(chat.model.confidence(scored, evidence.analysis))
     if status == "refused":
         return Answer("", [], "refused")
     text, citations = chat.compose(evidence, scored, status)
@@ -183,7 +183,9 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     # computed once per value and the grid search is array arithmetic
     chat.model = AnswerModel(tuple(weights), tuple(decision_weights), UNFITTED)
     scored_all = [(ex, s) for ex, s in scored_all if ex.sets_thresholds]
-    confidence = np.array([chat.model.confidence(s) if ex.evidence and s else -1.0 for ex, s in scored_all])
+    confidence = np.array(
+        [chat.model.confidence(s, ex.evidence.analysis) if ex.evidence and s else -1.0 for ex, s in scored_all]
+    )
     weight = np.array([ex.weight for ex, _ in scored_all])
     answerable = np.array([ex.item.answerable for ex, _ in scored_all])
 

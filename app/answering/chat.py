@@ -149,7 +149,7 @@ class ChatService:
         if isinstance(evidence, Evidence):
             query = evidence.query
             scored = self.model.score(evidence.found)
-            confidence = self.model.confidence(scored) if scored else 0.0
+            confidence = self.model.confidence(scored, evidence.analysis) if scored else 0.0
             status = self.decide(confidence)
             refusal = None
             if status == "refused":

@@ -309,10 +309,11 @@ class AnswerModel:
         """An unfitted model (all weights zero), to start fitting from."""
         return cls((0.0,) * len(FEATURES), (0.0,) * len(DECISION_FEATURES), UNFITTED)
 
-    def confidence(self, scored: list[Candidate]) -> float:
+    def confidence(self, scored: list[Candidate], analysis: QuestionAnalysis | None = None) -> float:
         """Probability that quoting the best candidate answers the question; 0 when no retrieved passage has a
-        word of the question (今天天气怎么样: nothing retrieved is about it)."""
-        if not any(c.features[_PASSAGE_COVERAGE] > 0 for c in scored):
+        word of the question (今天天气怎么样: nothing retrieved is about it) — unless it asks where something is
+        said, which the citation answers, not its words (出自昆区那篇材料的哪一节)."""
+        if analysis is not None and not analysis.asks_source and not any(c.features[_PASSAGE_COVERAGE] for c in scored):
             return 0.0
         x = np.array(decision_features(scored), dtype=np.float64)
         return float(_sigmoid(x @ np.array(self.decision_weights)))
