@@ -29,10 +29,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.answering.analysis import QuestionAnalysis, analyse_question, source_asked
+from app.answering.analysis import QuestionAnalysis, analyse_question
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, region_label, trim
-from app.answering.followup import asks_only_where, depends_on_history, previous_quotes, standalone
+from app.answering.followup import depends_on_history, only_where_asked, previous_quotes, standalone
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
 from app.answering.prompts import render_prompt
@@ -206,10 +206,9 @@ class ChatService:
         was a refusal (it quoted nothing); None when the question asks something else, or no passage holds a
         quote (the answer was not ours). Passages are looked for among those each quote retrieves, so the cost
         does not grow with the index."""
-        where = source_asked(question)
-        if not history or where is None or not asks_only_where(question, source_asked):
+        rest = only_where_asked(question)  # 出自哪一部分 has no words of its own: it depends on the last answer
+        if not history or rest is None:
             return None
-        rest = question[: where.start()] + question[where.end() :]  # 出自哪一部分 has no words of its own
         if not depends_on_history(rest, retriever.gazetteer, retriever.index.keyword_index.tokenizer):
             return None
         answers = [t.content for t in history if t.role == "assistant"]

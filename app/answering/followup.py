@@ -19,8 +19,9 @@ instead, and this rule is the fallback.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from app.answering.analysis import source_asked
 from app.answering.models import Turn
 from ingest.zh.places import Gazetteer
 from ingest.zh.stages import STAGE_WORDS, stage_words_in
@@ -142,11 +143,15 @@ def previous_quotes(history: Sequence[Turn]) -> list[str]:
     return list(dict.fromkeys(quotes))
 
 
-def asks_only_where(question: str, asks_source: Callable[[str], re.Match[str] | None]) -> bool:
-    """Whether ``question`` asks only where something is said (这个数出自哪篇报道, 出自哪一部分) — not a question
-    of its own that also asks for a source (这个缺口怎么解决，哪个文件里有说法)."""
-    where = asks_source(question)
-    return where is not None and not _OWN_ASK.search(question[: where.start()] + question[where.end() :])
+def only_where_asked(question: str) -> str | None:
+    """For a question asking only where something is said (这个数出自哪篇报道, 出自哪一部分): the rest of it,
+    without the asking (这个数, ""); None for any other question, including one of its own that also asks for a
+    source (这个缺口怎么解决，哪个文件里有说法)."""
+    where = source_asked(question)
+    if where is None:
+        return None
+    rest = question[: where.start()] + question[where.end() :]
+    return None if _OWN_ASK.search(rest) else rest
 
 
 def _same_place(question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from app.answering.analysis import answer_type_of, source_asked, split_ask
+from app.answering.analysis import answer_type_of, split_ask
 from app.answering.chat import ChatService, chat_service
 from app.answering.evidence import (
     DECISION_FEATURES,
@@ -20,7 +20,7 @@ from app.answering.evidence import (
     candidates,
 )
 from app.answering.extractive import lead, trim
-from app.answering.followup import asks_only_where, depends_on_history, previous_quotes, standalone
+from app.answering.followup import depends_on_history, only_where_asked, previous_quotes, standalone
 from app.answering.models import Turn
 from app.answering.scope import unknown_places
 from app.service import SearchService
@@ -266,7 +266,7 @@ class TestStoryAndFollowUpDetails:
         ],
     )
     def test_a_question_asking_only_where_something_is_said(self, question: str, only_where: bool) -> None:
-        assert asks_only_where(question, source_asked) is only_where
+        assert (only_where_asked(question) is not None) is only_where
 
     def test_the_quotes_of_the_last_answer_are_read_without_their_labels(self) -> None:
         answer = (
