@@ -24,7 +24,16 @@ from ingest.zh.tokens import ChineseTokenizer
 
 AnswerType = Literal["number", "date", "time", "list", "procedure", "location", "reason", "yesno", "name", "other"]
 
+# a phone number, website or account asked for (电话是多少, 网址是什么): only the number or address itself answers
+_ASKS_CONTACT = re.compile(
+    r"(?:电话|热线|号码|网址|网站|邮箱|公众号|小程序)(?:号码?)?(?:是|叫)?(?:多少|什么|啥|几)|联系方式|怎么联系|打什么电话"
+)
+_CONTACT = re.compile(
+    r"\d{3,4}[-—]\d{7,8}|(?<!\d)1\d{10}(?!\d)|(?<!\d)\d{5,8}(?![\d.%\u4e00-\u9fff])|https?://|www\.|"
+    r"[a-zA-Z0-9-]+\.(?:cn|com|org|net|gov)|@[a-zA-Z0-9]|(?:公众号|小程序|APP)[“「\"][^”」\"]+"
+)
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("procedure", _ASKS_CONTACT),
     ("time", re.compile(r"几点|什么时间段")),
     (
         "date",
@@ -111,8 +120,10 @@ _PROCEDURE = re.compile(
 )
 _NAME = re.compile(r"[《“\"「].+?[》”\"」]|[\u4e00-\u9fff]{2,}(?:学校|中学|小学|幼儿园|工程|计划|平台|中心|基地)")
 _QUESTION_WORDS = re.compile(
-    r"多少|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一]?|为什么|为啥|怎么样?|"
-    r"如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下"
+    r"多少钱?|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一]?|为什么|为啥|怎么样?|"
+    r"多(?:大|高|长|久|远|重)(?:时间)?|如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下|"
+    # words that only phrase a question (有什么说法, 区里打算, 那些人): no content of their own
+    r"[这那](?:些|边)|说法|[区市县旗]里|打算|一般|大概|怎么办|啥样|什么样"
 )
 _LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
 _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
@@ -282,7 +293,7 @@ class QuestionAnalysis:
         if kind == "location":
             return bool(_LOCATION.search(text))
         if kind == "procedure":
-            return bool(_PROCEDURE.search(text))
+            return bool((_CONTACT if _ASKS_CONTACT.search(self.question) else _PROCEDURE).search(text))
         return True
 
 
@@ -302,6 +313,11 @@ def content_bigrams(text: str) -> frozenset[str]:
     """Character pairs of ``text`` with question words and punctuation removed."""
     runs = re.split(r"[^\u4e00-\u9fff0-9a-zA-Z%]+", _QUESTION_WORDS.sub(" ", text))
     return frozenset(run[i : i + 2] for run in runs for i in range(len(run) - 1))
+
+
+def without_question_words(text: str) -> str:
+    """``text`` with its question words taken out (玉泉区小学学位缺多少？ → 玉泉区小学学位缺): its topic, not its ask."""
+    return re.sub(r"\s+", " ", _QUESTION_WORDS.sub(" ", text)).strip(" ？?")
 
 
 def split_ask(question: str) -> tuple[str, str]:
@@ -328,7 +344,8 @@ def _concept_groups(text: str, retriever: HybridRetriever, lexicon: Lexicon) -> 
 
 
 _FOCUS_QUESTION_WORDS = re.compile(
-    r"多少|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一天年]?|为什么|为啥|怎么|如何|怎样|咋|谁"
+    r"多少|多(?:大|高|长|久|远)|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一天年]?|为什么|为啥|"
+    r"怎么|如何|怎样|咋|谁"
 )
 _FOCUS_REACH = 1  # characters between a question word and the word it asks about
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.answering.analysis import source_asked
+from app.answering.analysis import answer_type_of, source_asked, without_question_words
 from app.answering.models import Turn
 from ingest.zh.places import Gazetteer
 from ingest.zh.stages import STAGE_WORDS, stage_words_in
@@ -36,6 +36,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d年?")
 _PUNCT = re.compile(r"[\s？?。！!，,、~～]")
 _FEW_WORDS = 2
 _ASKS = re.compile(r"多少|几|什么|啥|哪|吗|怎么|如何|是否|有没有|能不能")
+_PARTICLES = re.compile(r"^[吗呢啊吧呀]+$")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _SHORT_TERM = 6  # characters: a follow-up this short that names no place, stage or year names a term (那X呢)
 
@@ -74,13 +75,26 @@ def _replace(previous: str, found: list[str], new: list[str]) -> str:
 
 
 def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:
-    """``question`` completed from the previous user question when it depends on it; otherwise unchanged."""
-    previous = [t.content for t in history if t.role == "user"]
-    if not previous:
+    """``question`` completed from the previous user question when it depends on it; otherwise unchanged.
+    The previous question is itself taken completed, so a chain of follow-ups keeps the topic (玉泉区小学学位缺多少
+    → 为什么？ → 那初中呢？)."""
+    last = None
+    for turn in history:
+        if turn.role == "user":
+            last = turn.content if last is None else _completed(turn.content, last, gazetteer, tokenizer)
+    if last is None:
         return question
+    completed = _completed(question, last, gazetteer, tokenizer)
+    answers = [t.content for t in history if t.role == "assistant"]
+    if completed != question and refers_back(question) and answers:  # the referent: 这是哪个文件说的
+        completed += " " + _CITATION.sub("", answers[-1])[:_ANSWER_CHARS]
+    return completed
+
+
+def _completed(question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:
+    """``question`` completed from ``last``, the previous (completed) user question."""
     if not depends_on_history(question, gazetteer, tokenizer):
-        return _same_place(question, previous[-1], gazetteer, tokenizer)
-    last = previous[-1]
+        return _same_place(question, last, gazetteer, tokenizer)
     core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", _bare(question))).replace("呢", " ")
     for kind in (_YEAR.findall, stage_words_in):
         new, old = kind(core), kind(last)
@@ -93,14 +107,12 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
         old_names = gazetteer.mentions(last)
         last = _replace(last, old_names, new_places) if old_names else f"{new_places[0]}{last}"
         core = gazetteer.strip_places(core)
-    core = core.strip()
+    core = _PARTICLES.sub("", core.strip())  # 还有吗: asks for more of the same, not yes or no
     if core and (swapped := _swap_term(last, core)) is not None:  # “1”是什么 → 那X呢: “X”是什么
         last, core = swapped, ""
-    completed = f"{core} {last}".strip() if core else last
-    answers = [t.content for t in history if t.role == "assistant"]
-    if refers_back(question) and answers:  # the referent is what was answered: 这是哪个文件说的
-        completed += " " + _CITATION.sub("", answers[-1])[:_ANSWER_CHARS]
-    return completed
+    if _ASKS.search(core) and answer_type_of(core) != answer_type_of(last):
+        last = without_question_words(last)  # it asks another way (为什么 after 缺多少): the previous gives the topic
+    return f"{core} {last}".strip() if core else last
 
 
 def _swap_term(previous: str, term: str) -> str | None:

@@ -165,6 +165,36 @@ class TestQuestionAnalysis:
         assert chat.analyse("我家孩子小升初会派到哪所初中？", service.retriever).first_person
         assert not chat.analyse("玉泉区小升初怎么派位？", service.retriever).first_person
 
+    def test_a_phone_number_or_website_asked_for_must_be_written_out(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        phone = chat.analyse("乌海市教育局的咨询电话是多少？", service.retriever)
+        assert phone.answer_type == "procedure"
+        assert not phone.type_match("开设“青春导航”心理健康公益热线。")
+        assert not phone.type_match("全区在校生31469人")
+        assert phone.type_match("咨询电话:0473-2012345") and phone.type_match("拨打12345。")
+        site = chat.analyse("包头教育云平台的网址是什么？", service.retriever)
+        assert not site.type_match("建成包头教育云平台,开设覆盖全市中小学校的“同频互动课堂”")
+        assert site.type_match("登录www.btedu.cn") and site.type_match("关注公众号“包头教育”")
+        # a question whether there is one asks yes or no, and is answered by the sentence saying so
+        assert answer_type_of("市里有没有心理方面的热线？") == "yesno"
+
+    def test_how_big_long_or_far_is_a_question_word_not_a_topic(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        share = chat.analyse("康巴什每年交流轮岗的校长占多大比例？", service.retriever)
+        words = [c.forms[0] for c in share.concepts]
+        assert "校长" in words and not any("多大" in w for w in words)
+        assert "校长" in [c.forms[0] for c in share.focus]
+        for question in ("劳动课每天要上多长时间？", "包头到呼和浩特坐高铁要多久？", "学校离家有多远？"):
+            assert not any(w in c.forms[0] for c in chat.analyse(question, service.retriever).concepts for w in "久远长")
+
+    def test_words_that_only_phrase_the_question_weigh_nothing(self, chat: ChatService, service: SearchService) -> None:
+        analysis = chat.analyse("市里对老师成长通道有什么说法？", service.retriever)
+        words = [c.forms[0] for c in analysis.concepts]
+        assert "通道" in words and "说法" not in words and "市里" not in words
+        assert "那些" not in [c.forms[0] for c in chat.analyse("管教研的那些人会下到学校吗", service.retriever).concepts]
+
     def test_typos_still_share_character_pairs(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("娃娃每天有体育锻练一小时吗", service.retriever)
         assert analysis.bigram_recall("推行“每天一小时”校园体育") > 0.3
@@ -293,6 +323,20 @@ class TestStoryAndFollowUpDetails:
         assert after("玉泉区专栏3是什么内容？", "那专栏4呢？") == "玉泉区专栏4是什么内容？"
         # a stage is a stage, not a term: 中小学 is replaced whole
         assert after("玉泉区现在有多少所中小学？", "那幼儿园有几所").endswith("玉泉区现在有多少所幼儿园？")
+
+    def test_a_chain_of_follow_ups_keeps_the_first_topic(self, service: SearchService) -> None:
+        r = service.retriever
+        history: list[Turn] = []
+        queries = []
+        for question in ("玉泉区小学学位缺多少？", "为什么？", "还有吗？", "那初中呢？"):
+            queries.append(standalone(question, history, r.gazetteer, r.index.keyword_index.tokenizer))
+            history += [Turn("user", question), Turn("assistant", "…")]
+        # 为什么 asks its own way: the previous question gives the topic, not its 多少
+        assert queries[1] == "为什么 玉泉区小学学位缺"
+        assert answer_type_of(queries[1]) == "reason"
+        # 还有吗 asks for more of the same, not yes or no; the chain still knows it is about 学位
+        assert "吗" not in queries[2] and "玉泉区小学学位缺" in queries[2]
+        assert "玉泉区初中学位缺" in queries[3]
 
     def test_a_question_asking_where_it_is_said_gets_the_section(self) -> None:
         meta = DocumentMetadata(title="规划")
