@@ -316,7 +316,7 @@ def content_bigrams(text: str) -> frozenset[str]:
 
 
 def without_question_words(text: str) -> str:
-    """``text`` with its question words taken out (玉泉区小学学位缺多少？ → 玉泉区小学学位缺): its topic, not its ask."""
+    """``text`` without its question words (玉泉区小学学位缺多少？ → 玉泉区小学学位缺): its topic, not its ask."""
     return re.sub(r"\s+", " ", _QUESTION_WORDS.sub(" ", text)).strip(" ？?")
 
 

@@ -187,13 +187,17 @@ class TestQuestionAnalysis:
         assert "校长" in words and not any("多大" in w for w in words)
         assert "校长" in [c.forms[0] for c in share.focus]
         for question in ("劳动课每天要上多长时间？", "包头到呼和浩特坐高铁要多久？", "学校离家有多远？"):
-            assert not any(w in c.forms[0] for c in chat.analyse(question, service.retriever).concepts for w in "久远长")
+            assert not any(
+                w in c.forms[0] for c in chat.analyse(question, service.retriever).concepts for w in "久远长"
+            )
 
     def test_words_that_only_phrase_the_question_weigh_nothing(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("市里对老师成长通道有什么说法？", service.retriever)
         words = [c.forms[0] for c in analysis.concepts]
         assert "通道" in words and "说法" not in words and "市里" not in words
-        assert "那些" not in [c.forms[0] for c in chat.analyse("管教研的那些人会下到学校吗", service.retriever).concepts]
+        assert "那些" not in [
+            c.forms[0] for c in chat.analyse("管教研的那些人会下到学校吗", service.retriever).concepts
+        ]
 
     def test_typos_still_share_character_pairs(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("娃娃每天有体育锻练一小时吗", service.retriever)
