@@ -69,7 +69,7 @@ CMRC_DECIDES = False
 GRID_ANSWER = tuple(np.round(np.arange(0.2, 0.86, 0.01), 2))
 GRID_RELEVANT = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15)
 GRID_EXTRA = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
-GRID_REGION = (0.2, 0.3, 0.4, 0.5, 0.6, 1.01)  # 1.01: never answer per region
+GRID_REGION = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 1.01)  # 1.01: never answer per region
 _MIN_OVERLAP = 8
 
 
@@ -171,7 +171,11 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     chat.model = AnswerModel(tuple(weights), (0.0,) * len(DECISION_FEATURES), replace(UNFITTED, region=0.0))
     scored_all = [(ex, chat.model.score(ex.evidence.found) if ex.evidence else []) for ex in examples if ex.decides]
     decided = [
-        (decision_features(s), verdict(ex.item, _answer(chat, ex.evidence, s, "answered")) == "correct", ex.weight)
+        (
+            decision_features(s, ex.evidence.analysis),
+            verdict(ex.item, _answer(chat, ex.evidence, s, "answered")) == "correct",
+            ex.weight,
+        )
         for ex, s in scored_all
         if ex.evidence is not None
     ]

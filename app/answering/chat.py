@@ -298,7 +298,7 @@ class ChatService:
                 region_count = self.config.max_regions if analysis.asks_places else len(shown_regions) + 1
                 shown += [
                     found[0]
-                    for found, confidence in self._regions(scored)
+                    for found, confidence in self._regions(scored, analysis)
                     if found[0].region not in shown_regions and confidence >= thresholds.relevant
                 ][: max(0, region_count - len(shown_regions))]
             by_document: dict[str, list[Candidate]] = {}
@@ -312,7 +312,7 @@ class ChatService:
                 for found in by_document.values()
             ]
             return cite([(hedge + RELATED_TAIL, []), *lines])
-        regions = [] if evidence.names_place else self._regions(scored)
+        regions = [] if evidence.names_place else self._regions(scored, analysis)
         others = [found for found, confidence in regions[1:] if confidence >= thresholds.region]
         if others:
             per_region = [regions[0][0], *others][: self.config.max_regions]
@@ -334,12 +334,12 @@ class ChatService:
         where = first.section_path if analysis.asks_source else ""
         return cite([(lead(first.metadata, where), quotes)])
 
-    def _regions(self, scored: list[Candidate]) -> list[tuple[list[Candidate], float]]:
+    def _regions(self, scored: list[Candidate], analysis: QuestionAnalysis) -> list[tuple[list[Candidate], float]]:
         """The candidates of each region (best region first) with that region's own confidence."""
         by_region: dict[str, list[Candidate]] = {}
         for c in scored:
             by_region.setdefault(c.region or "", []).append(c)
-        return [(found, self.model.confidence(found)) for found in by_region.values()]
+        return [(found, self.model.confidence(found, analysis)) for found in by_region.values()]
 
     def _llm_events(self, query: str, hits: list[Hit]) -> collections.abc.Generator[ChatEvent, None, Answer | None]:
         """Stream verified LLM sentences; return the answer, or None to fall back to extractive."""

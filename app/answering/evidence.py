@@ -89,6 +89,7 @@ DECISION_FEATURES = (
     "type_match_in_top3",
     "best_coverage",
     "best_answer_coverage",
+    "top3_answer_coverage",
     "best_passage_coverage",
     "best_bigram_recall",
     "best_restates_question",
@@ -103,6 +104,7 @@ DECISION_FEATURES = (
     "asks_future",
     "unknown_share",
     "first_person",
+    "concepts",  # how many things the question names: covering all of many is stronger evidence than of two
     # the kind of answer asked for (a figure is the baseline): documents state measures more often than dates
     *(f"asks_{kind}" for kind in _KIND_FEATURES),
 )
@@ -249,13 +251,13 @@ class Thresholds:
 UNFITTED = Thresholds(answer=0.0, relevant=0.0, extra=0.5, region=1.01)
 
 
-def decision_features(scored: list[Candidate]) -> list[float]:
+def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> list[float]:
     """Question-level signals from the scored candidates (best first)."""
     if not scored:
         return [1.0] + [0.0] * (len(DECISION_FEATURES) - 1)
     best = dict(zip(FEATURES, scored[0].features, strict=True))
     p2 = scored[1].probability if len(scored) > 1 else 0.0
-    top3 = any(dict(zip(FEATURES, c.features, strict=True))["type_match"] for c in scored[:3])
+    top3 = [dict(zip(FEATURES, c.features, strict=True)) for c in scored[:3]]
     return [
         1.0,
         scored[0].probability,
@@ -264,9 +266,10 @@ def decision_features(scored: list[Candidate]) -> list[float]:
         best["similarity"],
         best["type_match"],
         best["type_miss"],
-        float(top3),
+        float(any(c["type_match"] for c in top3)),
         best["coverage"],
         best["answer_coverage"],
+        max(c["answer_coverage"] for c in top3),
         best["passage_coverage"],
         best["bigram_recall"],
         best["restates_question"],
@@ -281,6 +284,7 @@ def decision_features(scored: list[Candidate]) -> list[float]:
         best["asks_future"],
         best["unknown_share"],
         best["first_person"],
+        len(analysis.concepts) / 10,
         *(best[f"asks_{kind}"] for kind in _KIND_FEATURES),
     ]
 
@@ -309,13 +313,13 @@ class AnswerModel:
         """An unfitted model (all weights zero), to start fitting from."""
         return cls((0.0,) * len(FEATURES), (0.0,) * len(DECISION_FEATURES), UNFITTED)
 
-    def confidence(self, scored: list[Candidate], analysis: QuestionAnalysis | None = None) -> float:
+    def confidence(self, scored: list[Candidate], analysis: QuestionAnalysis) -> float:
         """Probability that quoting the best candidate answers the question; 0 when no retrieved passage has a
         word of the question (今天天气怎么样: nothing retrieved is about it) — unless it asks where something is
         said, which the citation answers, not its words (出自昆区那篇材料的哪一节)."""
-        if analysis is not None and not analysis.asks_source and not any(c.features[_PASSAGE_COVERAGE] for c in scored):
+        if not analysis.asks_source and not any(c.features[_PASSAGE_COVERAGE] for c in scored):
             return 0.0
-        x = np.array(decision_features(scored), dtype=np.float64)
+        x = np.array(decision_features(scored, analysis), dtype=np.float64)
         return float(_sigmoid(x @ np.array(self.decision_weights)))
 
     def score(self, found: list[Candidate]) -> list[Candidate]:

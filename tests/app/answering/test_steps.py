@@ -244,9 +244,10 @@ class TestAnswerModel:
     def test_the_sentence_with_the_figure_outranks_one_restating_the_question(
         self, chat: ChatService, service: SearchService
     ) -> None:
-        scored = _scored(chat, service, "玉泉区公办小学一年级能提供多少个学位？")
+        question = "玉泉区公办小学一年级能提供多少个学位？"
+        scored = _scored(chat, service, question)
         assert "3800个学位" in scored[0].text
-        assert chat.model.confidence(scored) >= chat.model.thresholds.answer
+        assert chat.model.confidence(scored, chat.analyse(question, service.retriever)) >= chat.model.thresholds.answer
 
 
 class TestComposition:
