@@ -224,12 +224,12 @@ class QuestionAnalysis:
         return figure_of_another_stage(self.stages, text, self._asked_about)
 
     def new_figure(self, text: str) -> bool:
-        """Whether ``text`` states a figure that is not a year and not already in the question."""
-        asked = set(re.findall(r"\d+", self.question))
+        """Whether ``text`` states a figure of the kind asked (多少所: a number of 所) that is not a year and not
+        already in the question (the 32所 of 那32所学校里幼儿园有几所 does not answer it)."""
+        asked = set(re.findall(r"\d+(?:\.\d+)?", self.question))
         text = _YEAR_NUMBER.sub(" ", text)
-        return any(n not in asked for n in re.findall(r"\d+(?:\.\d+)?", text)) or bool(
-            re.search(_CHINESE_NUMBER + r"\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]", text)
-        )
+        text = re.sub(r"\d+(?:\.\d+)?", lambda m: " " if m.group() in asked else m.group(), text)
+        return self.states_quantity(text)
 
     def coverage(self, text: str) -> float:
         """Weighted share of the question's concepts found in ``text`` (0 to 1), synonyms included."""

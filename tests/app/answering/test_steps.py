@@ -123,6 +123,10 @@ class TestQuestionAnalysis:
         assert not analysis.new_figure("2014年在自治区率先通过国家义务教育均衡县验收")
         assert analysis.new_figure("2014年校际差异系数为0.35")
         assert chat.analyse("新建学校一共多少套公寓？", service.retriever).unit == "套"
+        # a part of a total the question gives: the total, and figures of other units, do not answer
+        part = chat.analyse("昆区集团化办学覆盖的那32所学校里，幼儿园有几所？", service.retriever)
+        assert not part.new_figure("集团化办学覆盖32所学校(园)、近1000个班,受益学生4万余人")
+        assert part.new_figure("集团化办学覆盖32所学校(园),其中幼儿园12所")
 
     def test_a_figure_must_stand_by_the_thing_asked(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("康巴什区2014年验收时校际差异系数是多少？", service.retriever)
