@@ -139,6 +139,11 @@ _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
 _FIGURE = re.compile(rf"\d|{_CHINESE_NUMBER}\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]")
 _FIGURE_REACH = 12  # characters either side of an asked-about word where its figure is written
 _ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
+# a part of a total the question gives (那32所学校里，幼儿园有几所; 908名老师里有多少是研究生): the total, not a year
+_ASKS_PART = re.compile(
+    r"(\d+(?:\.\d+)?)(?![\d.年])(?:余|多)?[个所名人项万亿元家批间套]*[\u4e00-\u9fff“”\"]{0,12}?(?:里|当中|之中)"
+    r"[，,]?[^？?。]{0,16}(?:几|多少)"
+)
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
@@ -174,6 +179,7 @@ class QuestionAnalysis:
     focus: tuple[Concept, ...] = ()  # the words next to the question word: what exactly is asked (电话 in 电话是多少)
     stages: frozenset[str] = frozenset()  # school stages the question names (小学, 初中 …)
     asked_noun: str | None = None  # the noun a 哪个/什么 asks for (部门 in 哪个部门管): what a name answer ends in
+    part_of: str | None = None  # the total a question asks a part of (32 in 那32所学校里幼儿园有几所)
 
     def rarest(self) -> Concept | None:
         """The most specific thing asked about that the corpus has a word for (the known concept that
@@ -222,6 +228,13 @@ class QuestionAnalysis:
     def other_stage(self, text: str) -> bool:
         """Whether the figures ``text`` gives for what is asked are another school stage's (小学 asked)."""
         return figure_of_another_stage(self.stages, text, self._asked_about)
+
+    def only_the_total(self, text: str) -> bool:
+        """Whether ``text`` states the total the question asks a part of (那32所学校里…几所 and 覆盖32所学校):
+        the sentence the question was made from, which does not break the total down."""
+        return (
+            self.part_of is not None and re.search(rf"(?<![\d.]){re.escape(self.part_of)}(?![\d.])", text) is not None
+        )
 
     def new_figure(self, text: str) -> bool:
         """Whether ``text`` states a figure of the kind asked (多少所: a number of 所) that is not a year and not
@@ -404,4 +417,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         focus=focus_concepts(ask, concepts),
         stages=stages_in(ask),
         asked_noun=_asked_noun(ask, keyword.tokenizer),
+        part_of=part.group(1) if (part := _ASKS_PART.search(ask)) else None,
     )

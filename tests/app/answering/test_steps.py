@@ -127,6 +127,10 @@ class TestQuestionAnalysis:
         part = chat.analyse("昆区集团化办学覆盖的那32所学校里，幼儿园有几所？", service.retriever)
         assert not part.new_figure("集团化办学覆盖32所学校(园)、近1000个班,受益学生4万余人")
         assert part.new_figure("集团化办学覆盖32所学校(园),其中幼儿园12所")
+        # the sentence stating that total is the one the question was made from: it does not break it down
+        assert part.part_of == "32" and part.only_the_total("集团化办学覆盖32所学校(园),近1000个班")
+        assert not part.only_the_total("全区共有幼儿园132所")
+        assert chat.analyse("玉泉区2020年高中阶段在校生里普高有多少人？", service.retriever).part_of is None  # a year
 
     def test_a_figure_must_stand_by_the_thing_asked(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("康巴什区2014年验收时校际差异系数是多少？", service.retriever)
