@@ -106,10 +106,14 @@ _CHINESE_NUMBER = (
     "(?:[〇零二三四五六七八九十百千万两][〇零一二三四五六七八九十百千万两]*|一[〇零一二三四五六七八九十百千万两]+)"
 )
 _NUMBER = re.compile(rf"\d|{_CHINESE_NUMBER}")
+# a point in time (2023年6月, 秋季学期, 周三); how often (每两年, 定期) answers only a question asking how often
 _DATE = re.compile(
-    r"(?:19|20)\d\d|[一二三四五六七八九十\d]+月|年底|年初|学期|每年|每学年|秋季|春季|"
-    r"每[一二两三四五六七八九十\d]+(?:年|学年|学期|个?月|周|天)|[一二两三]年一|定期|常态化"
+    r"(?:19|20)\d\d|[一二三四五六七八九十\d]+月|年底|年初|学期|秋季|春季|寒假|暑假|开学|周[一二三四五六日末]|星期[一二三四五六日天]"
 )
+_OFTEN = re.compile(
+    r"每年|每学年|每学期|每[一二两三四五六七八九十\d]+(?:年|学年|学期|个?月|周|天)|[一二两三]年一|定期|常态化"
+)
+_ASKS_OFTEN = re.compile(r"多久|多长时间一次|几年一次|一年几次|隔多久|多少年一次|频率|周期")
 _LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
 _QUOTED_ITEMS = re.compile(r"[”」》]\s*[“「《、，,和及与]")  # “网上办”“掌上办”, 《…》《…》: items side by side
 _LOCATION = re.compile(
@@ -296,7 +300,8 @@ class QuestionAnalysis:
         if kind in ("number", "time"):
             return self.states_quantity(text)
         if kind == "date":  # since when (从什么时候开始): 自建区以来 says it
-            return bool(_DATE.search(text)) or ("以来" in text and "开始" in self.question)
+            often = _ASKS_OFTEN.search(self.question) and _OFTEN.search(text)
+            return bool(_DATE.search(text) or often) or ("以来" in text and "开始" in self.question)
         if kind == "list":
             return len(_LIST.findall(text)) >= 2 or bool(_QUOTED_ITEMS.search(text)) or ("、" in text and "等" in text)
         if kind == "name":

@@ -115,6 +115,9 @@ class TestQuestionAnalysis:
         often = chat.analyse("特殊专业技术人才多久评一次？", service.retriever)
         assert often.type_match("每两年按照专任教师总数0.5%—1%的比例评审特殊专技人才")
         assert not often.type_match("评审特殊专技人才")
+        # a point in time asked for is not answered by how often (定期举办 says nothing of the month)
+        month = chat.analyse("玉泉区学生运动会一般在几月份举办？", service.retriever)
+        assert not month.type_match("定期举办学生运动会或体育节") and month.type_match("每年9月举办学生运动会")
 
     def test_a_year_or_a_number_from_the_question_is_not_the_figure_asked_for(
         self, chat: ChatService, service: SearchService
