@@ -62,11 +62,12 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"(?:注册|登录|预约|报名|申请|办理)(?:流程|步骤|方式|入口|途径|手续)"
         ),
     ),
-    # a physical place: an address, a street, where something is (在哪儿？) — not 在哪项工作, 整合到哪里, 跟哪儿学
+    # a physical place: an address, a street, where something is (在哪儿？) — not 在哪项工作, 整合到哪里, 跟哪儿学,
+    # nor what money is spent on (花在哪, 用在哪)
     (
         "location",
         re.compile(
-            r"地址|哪条[街路]|什么位置|哪个位置|具体位置|位于|什么地方|啥地方|在哪(?:里|儿)?(?=[？?，,。呢啊呀]|$)"
+            r"地址|哪条[街路]|什么位置|哪个位置|具体位置|位于|什么地方|啥地方|(?<![花用])在哪(?:里|儿)?(?=[？?，,。呢啊呀]|$)"
         ),
     ),
     ("reason", re.compile(r"为什么|为啥|怎么|如何|怎样|咋|通过什么|靠什么|什么办法|什么方式|啥办法|什么样")),

@@ -42,6 +42,7 @@ from app.answering.verify import VerifiedStream
 from app.config import Settings
 from index.retrieve import Hit, HybridRetriever, SearchFilters
 from ingest.zh.script import to_simplified
+from ingest.zh.stages import stage_words_in
 from ingest.zh.synonyms import Lexicon
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ class ChatService:
         quote (the answer was not ours). Passages are looked for among those each quote retrieves, so the cost
         does not grow with the index."""
         rest = only_where_asked(question)  # 出自哪一部分 has no words of its own: it depends on the last answer
-        if not history or rest is None:
+        if not history or rest is None or stage_words_in(rest):  # 那义务教育那块是哪个专栏 asks about another stage
             return None
         if not depends_on_history(rest, retriever.gazetteer, retriever.index.keyword_index.tokenizer):
             return None

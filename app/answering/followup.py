@@ -29,7 +29,9 @@ from ingest.zh.tokens import ChineseTokenizer
 
 _ELLIPSIS_START = re.compile(r"^(?:那么?|还有|另外|再问|如果是|换成|换到|要是|那如果)")
 _ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少|是多少)$")
-_PRONOUN = re.compile(r"这个|这些|这项|这种|这是|这里|这句|这段|这条|这话|那个|它|其中|他们|她们|上面|上述|刚才|前面")
+_PRONOUN = re.compile(
+    r"这个|这些|这项|这种|这是|这里|这句|这段|这条|这话|这样|这么|那个|它|其中|他们|她们|上面|上述|刚才|前面"
+)
 _CITATION = re.compile(r"\[\d+\]")
 _ANSWER_CHARS = 80
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
@@ -38,6 +40,7 @@ _FEW_WORDS = 2
 _ASKS = re.compile(r"多少|几|什么|啥|哪|吗|怎么|如何|是否|有没有|能不能")
 _PARTICLES = re.compile(r"^[吗呢啊吧呀]+$")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
+_NUMERAL = "[\\d一二三四五六七八九十]"
 _SHORT_TERM = 6  # characters: a follow-up this short that names no place, stage or year names a term (那X呢)
 
 
@@ -54,7 +57,7 @@ def depends_on_history(question: str, gazetteer: Gazetteer, tokenizer: ChineseTo
     rest = gazetteer.strip_places(no_year)
     for stage in STAGE_WORDS:
         rest = rest.replace(stage, " ")
-    words = [w for w in tokenizer.content_words(rest) if len(w) > 1]
+    words = [w for w in tokenizer.content_words(without_question_words(rest)) if len(w) > 1]
     if refers_back(question):
         return True
     # few words of its own: elliptical ("具体怎么组织？", "到2025年要达到多少"), unless it names a place or a
@@ -99,7 +102,7 @@ def _completed(question: str, last: str, gazetteer: Gazetteer, tokenizer: Chines
     for kind in (_YEAR.findall, stage_words_in):
         new, old = kind(core), kind(last)
         if new and old:
-            last = _replace(last, old, new)
+            last = _replace(last, old, new).replace("教育教育", "教育")  # 学前教育 → 义务教育, not 义务教育教育
             for n in new:
                 core = core.replace(n, " ")
     new_places = gazetteer.components_in(core)
@@ -122,9 +125,12 @@ def _swap_term(previous: str, term: str) -> str | None:
     term = term.strip('“”"「」')
     if not term or len(term) > _SHORT_TERM or _ASKS.search(term):
         return None
-    numbered = re.fullmatch(r"(\D+?)(\d+)", term)  # 专栏4 after 专栏3, with or without quotes
-    if numbered and (same := re.search(rf"{re.escape(numbered.group(1))}\d+", previous)):
-        return previous[: same.start()] + term + previous[same.end() :]
+    # 专栏4 after 专栏3 (with or without quotes), 第二条 after 第一条
+    numbered = re.fullmatch(rf"(\D*?)({_NUMERAL}+)(\D*)", term)
+    if numbered and (numbered.group(1) or numbered.group(3)):
+        head, tail = map(re.escape, (numbered.group(1), numbered.group(3)))
+        if same := re.search(rf"{head}{_NUMERAL}+{tail}", previous):
+            return previous[: same.start()] + term + previous[same.end() :]
     quoted = [m for m in _QUOTED.finditer(previous) if term not in m.group(1)]
     if not quoted:
         return None

@@ -234,6 +234,12 @@ class TestFollowUps:
         then = chat.ask("这个缺口怎么解决，哪个文件里有说法？", history)
         assert then.confidence is not None and then.confidence < 1.0  # weighed by the model, not looked up
 
+    def test_asking_where_another_stage_is_covered_is_a_question_of_its_own(self, chat: ChatService) -> None:
+        question = "玉泉区规划里学前教育普惠工程是第几个专栏？"
+        history = [Turn("user", question), Turn("assistant", chat.ask(question).answer)]
+        then = chat.ask("那义务教育那块是哪个专栏", history)
+        assert "义务教育" in then.query and "专栏4" in then.answer
+
     def test_a_self_contained_question_after_another_topic_is_answered(self, chat: ChatService) -> None:
         answer = chat.ask("康巴什区哪一年通过国家义务教育均衡县验收？", self.history)
         assert answer.query == "康巴什区哪一年通过国家义务教育均衡县验收？"

@@ -53,6 +53,7 @@ class TestQuestionAnalysis:
             ("名校网络课堂怎么注册账号？", "procedure"),
             ("外地户口孩子在哪里报名", "procedure"),
             ("康巴什第三小学在哪儿？", "location"),
+            ("这笔钱都花在哪？", "name"),  # what money is spent on is not an address
             # 哪里/哪个 asking for a thing, not an address, is a name
             ("社区教育网络体系建设是放在哪个行动计划里的？", "name"),
             ("“晒单抢单”机制是用在哪项工作上的？", "name"),
@@ -223,6 +224,12 @@ class TestFollowUps:
         r = service.retriever
         assert depends_on_history(question, r.gazetteer, r.index.keyword_index.tokenizer)
 
+    def test_a_question_pointing_back_with_a_question_word_only_depends_on_history(
+        self, service: SearchService
+    ) -> None:
+        r = service.retriever
+        assert depends_on_history("为啥会这样", r.gazetteer, r.index.keyword_index.tokenizer)
+
     @pytest.mark.parametrize("question", ["康巴什区哪一年通过国家义务教育均衡县验收？", "乌海市教育信息化的战略是什么"])
     def test_self_contained_questions_do_not(self, service: SearchService, question: str) -> None:
         r = service.retriever
@@ -337,6 +344,9 @@ class TestStoryAndFollowUpDetails:
         assert after("康巴什区课后服务的“1+X”里“1”是什么？", "那X呢？") == "康巴什区课后服务的“1+X”里“X”是什么？"
         assert after("玉泉区“十四五”规划的“专栏3”是什么工程？", "专栏4呢") == "玉泉区“十四五”规划的“专栏4”是什么工程？"
         assert after("玉泉区专栏3是什么内容？", "那专栏4呢？") == "玉泉区专栏4是什么内容？"
+        assert after("昆区“六大亮点”第一条是啥？", "第二条呢") == "昆区“六大亮点”第二条是啥？"
+        # another stage in place of the one asked about, 教育 kept once
+        assert "义务教育普惠工程" in after("玉泉区学前教育普惠工程是第几个专栏？", "那义务教育呢")
         # a stage is a stage, not a term: 中小学 is replaced whole
         assert after("玉泉区现在有多少所中小学？", "那幼儿园有几所").endswith("玉泉区现在有多少所幼儿园？")
 
