@@ -3,7 +3,9 @@
 All paragraphs are indexed as one corpus; a question's retrieval hit is a passage
 of its own paragraph. Chat is scored per half (``bench.cmrc_set``: the answer model is
 fitted on the tune half only): each question as is, and again with its own
-paragraph removed from the results, where it should not be ``answered``.
+paragraph removed from the results, where it should not be ``answered``. The held-out questions are
+also asked of the sample policy corpus (the built index, when there is one): it is not about them, so they
+should be ``refused``.
 The data is third-party (CC BY-SA 4.0) and is read from ``../shared/eval/external``
 (or ``--data``); it is never copied into this repo.
 
@@ -17,10 +19,13 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from app.answering.chat import ChatService, chat_service
+from app.config import Settings
 from app.evaluation import Verdict, chat_metrics, normalise, verdict
+from app.service import SearchService
 from bench.cmrc_set import SHARED_CMRC, CmrcQuestion, CmrcSearch, build_cmrc_search, load_cmrc
 from index.retrieve import HybridRetriever, RetrievalConfig
 
@@ -81,6 +86,16 @@ def answer_scores(chat: ChatService, search: CmrcSearch, questions: list[CmrcQue
     }
 
 
+def off_topic_scores(questions: list[CmrcQuestion]) -> dict | None:
+    """The questions asked of the policy corpus (``data/index``), which is not about them: share per status."""
+    settings = Settings()
+    if not (settings.index_dir / "current").exists():
+        return None
+    chat = chat_service(SearchService(settings))
+    statuses = Counter(chat.ask(q.item.question).status for q in questions)
+    return {status: round(statuses[status] / len(questions), 4) for status in ("refused", "related", "answered")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=SHARED_CMRC)
@@ -99,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             split: answer_scores(chat, search, [q for q in questions if q.split == split])
             for split in ("heldout", "tune")
         }
+    off_topic = off_topic_scores([q for q in questions if q.split == "heldout"])
     summary = {
+        "off_topic_of_the_policy_corpus": off_topic,
         "paragraphs": len(docs),
         "questions": len(questions),
         "chunks": len(index.chunks),
@@ -121,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{yes['useful_acc']:.3f}, refused {yes['false_refusals']}; own paragraph removed: answered "
                 f"{no['unanswerable_answered']:.3f}, refused {no['refusal_acc']:.3f}"
             )
+        if off_topic is None:
+            print("off-topic check skipped: no policy index (run policyqa ingest)")
+        else:
+            print(f"held-out half asked of the policy corpus (off-topic there): {off_topic}")
     return 0
 
 

@@ -117,6 +117,12 @@ _OFTEN = re.compile(
 _ASKS_OFTEN = re.compile(r"多久|多长时间一次|几年一次|一年几次|隔多久|多少年一次|频率|周期")
 _LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
 _QUOTED_ITEMS = re.compile(r"[”」》]\s*[“「《、，,和及与]")  # “网上办”“掌上办”, 《…》《…》: items side by side
+_ASKS_SCHOOLS = re.compile(
+    r"哪[几两三四五六七八九十\d]*所|哪些(?:学校|中学|小学|幼儿园|名校)|(?:学校|中学|小学|幼儿园|名校|名园)都?有哪些"
+)
+_SCHOOL_NAME = re.compile(
+    r"[\u4e00-\u9fff\d]{1,8}?(?:学校|中学|小学|幼儿园|[一二三四五六七八九十\d]+[中小])(?![\u4e00-\u9fff]{0,2}学段)"
+)
 _LOCATION = re.compile(
     r"[\u4e00-\u9fff\d]{1,10}(?:路|街|大道|大街|巷|号|小区|村|镇|楼|广场)|旁边|附近|[东西南北]侧|对面|位于|坐落"
 )
@@ -125,7 +131,7 @@ _PROCEDURE = re.compile(
 )
 _NAME = re.compile(r"[《“\"「].+?[》”\"」]|[\u4e00-\u9fff]{2,}(?:学校|中学|小学|幼儿园|工程|计划|平台|中心|基地)")
 _QUESTION_WORDS = re.compile(
-    r"多少(?:钱|万?元|[个所名人项岁班次天年批家条种万成倍点号月位套节周间座届台])?|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[些个所家一]?|为什么|为啥|怎么样?|"
+    r"多少(?:钱|万?元|[个所名人项岁班次天年批家条种万成倍点号月位套节周间座届台])?|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[几两三四五六七八九十]+[个项条类种所件]?|哪[些个所家一]?|为什么|为啥|怎么样?|"
     r"多(?:大|高|长|久|远|重)(?:时间)?|如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下|"
     # words that only phrase a question (有什么说法, 区里打算, 那些人): no content of their own
     r"[这那](?:些|边)|说法|[区市县旗]里|打算|一般|大概|怎么办|啥样|什么样"
@@ -304,6 +310,8 @@ class QuestionAnalysis:
             often = _ASKS_OFTEN.search(self.question) and _OFTEN.search(text)
             return bool(_DATE.search(text) or often) or ("以来" in text and "开始" in self.question)
         if kind == "list":
+            if _ASKS_SCHOOLS.search(self.question):  # 哪几所学校: the schools named, not any list on the topic
+                return len(_SCHOOL_NAME.findall(text)) >= 2
             return len(_LIST.findall(text)) >= 2 or bool(_QUOTED_ITEMS.search(text)) or ("、" in text and "等" in text)
         if kind == "name":
             # 哪个部门 → 公安部门: a name ending in the noun asked about, or a title, a quoted or institution name

@@ -32,7 +32,15 @@ from typing import Protocol
 from app.answering.analysis import QuestionAnalysis, analyse_question
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, region_label, trim
-from app.answering.followup import depends_on_history, only_where_asked, previous_quotes, standalone
+from app.answering.followup import (
+    asks_more,
+    depends_on_history,
+    only_where_asked,
+    previous_quotes,
+    quotes_of,
+    says_nothing,
+    standalone,
+)
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
 from app.answering.prompts import render_prompt
@@ -46,11 +54,14 @@ from ingest.zh.stages import stage_words_in
 from ingest.zh.synonyms import Lexicon
 
 log = logging.getLogger(__name__)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]{2,}")
 
-NOT_FOUND = (
-    REFUSAL_OPENING + "找到与这个问题相关的内容（目前收录的是{covered}的教育政策文件）。"
-    "可以换个说法，或写明地区后再问。"
-)
+NOT_FOUND = REFUSAL_OPENING + "找到与这个问题相关的内容（目前收录的是{covered}的教育政策文件）。{tail}"
+TRY_AGAIN = "可以换个说法，或写明地区后再问。"
+TRY_AGAIN_NAMED = "可以换个说法再问。"  # the question already names its place
+UNCLEAR = "请把问题说完整一些，写明想了解的地区和事情，例如“玉泉区小学学位缺多少？”"
+NOT_CHINESE = "收录的政策文件都是中文的，请用中文提问，例如“康巴什每年招多少老师？”"
 NO_SOURCE = "上一条回答没有引用任何文件，所以没有出处。可以直接问想了解的政策内容。"
 # Said when the documents discuss the question but the answer is not clearly there. Worded so that it is
 # true both when the documents do not say it and when the answer is in the quotes but we are not sure: we
@@ -151,10 +162,11 @@ class ChatService:
             query = evidence.query
             scored = self.model.score(evidence.found)
             confidence = self.model.confidence(scored, evidence.analysis) if scored else 0.0
-            status = self.decide(confidence)
+            status = self.decide(scored, evidence.analysis)
             refusal = None
             if status == "refused":
-                refusal = Refusal(NOT_FOUND.format(covered=covered_places(retriever)), "no_evidence")
+                tail = TRY_AGAIN_NAMED if evidence.names_place else TRY_AGAIN
+                refusal = Refusal(NOT_FOUND.format(covered=covered_places(retriever), tail=tail), "no_evidence")
         else:
             query, refusal = evidence
         if refusal is not None:
@@ -189,6 +201,11 @@ class ChatService:
         """Steps 1–3: the standalone question, its analysis, scope, and the unscored candidate sentences;
         or the standalone question and a scope refusal."""
         retriever = self.search.retriever
+        tokenizer = retriever.index.keyword_index.tokenizer
+        if not _CJK.search(question) and _LATIN.search(question):
+            return question, Refusal(NOT_CHINESE, "not_chinese")
+        if not any(t.role == "user" for t in history) and says_nothing(question, retriever.gazetteer, tokenizer):
+            return question, Refusal(UNCLEAR, "unclear")  # 还有吗 said first: nothing to complete it from
         query = self.standalone_question(question, history, retriever)
         analysis = self.analyse(query, retriever)
         places = [p for p in [retriever.gazetteer.resolve(region)] if p] if region else list(analysis.places)
@@ -196,7 +213,11 @@ class ChatService:
         if refusal is not None:
             return query, refusal
         hits = self.evidence_hits(query, places, region, retriever, analysis.asks_places)
-        return Evidence(query, analysis, bool(places), hits, candidates(analysis, hits, self.similarity(retriever)))
+        found = candidates(analysis, hits, self.similarity(retriever))
+        if asks_more(question):  # 还有吗: what no answer so far has quoted
+            said = [q for t in history if t.role == "assistant" for q in quotes_of(t.content)]
+            found = [c for c in found if not any(c.text in q or q in c.text for q in said)]
+        return Evidence(query, analysis, bool(places), hits, found)
 
     def previous_source(
         self, question: str, history: Sequence[Turn], retriever: HybridRetriever
@@ -276,12 +297,16 @@ class ChatService:
         k = self.config.places_passages if asks_places and not places else self.config.context_passages
         return in_jurisdiction(retriever.search(query, k), places)
 
-    def decide(self, confidence: float) -> Status:
-        """``answered`` / ``related`` / ``refused`` by the fitted thresholds; a confidence of 0 (nothing retrieved
-        has a word of the question) is refused whatever they are."""
-        if confidence >= self.model.thresholds.answer:
+    def decide(self, scored: list[Candidate], analysis: QuestionAnalysis) -> Status:
+        """``answered`` when the confidence reaches the fitted ``answer`` threshold; otherwise ``related`` when the
+        relevance reaches ``relevant`` (the documents discuss it), else ``refused``. A relevance of 0 (nothing
+        retrieved has a word of the question) is refused whatever the thresholds are."""
+        if not scored:
+            return "refused"
+        if self.model.confidence(scored, analysis) >= self.model.thresholds.answer:
             return "answered"
-        return "related" if confidence >= self.model.thresholds.relevant and confidence > 0 else "refused"
+        relevance = self.model.relevance(scored, analysis)
+        return "related" if relevance >= self.model.thresholds.relevant and relevance > 0 else "refused"
 
     def compose(self, evidence: Evidence, scored: list[Candidate], status: Status) -> tuple[str, list]:
         """Step 5: the answer text and its citations for a decided status (``answered`` or ``related``).
@@ -299,8 +324,9 @@ class ChatService:
                 region_count = self.config.max_regions if analysis.asks_places else len(shown_regions) + 1
                 shown += [
                     found[0]
-                    for found, confidence in self._regions(scored, analysis)
-                    if found[0].region not in shown_regions and confidence >= thresholds.relevant
+                    for found in self._by_region(scored)
+                    if found[0].region not in shown_regions
+                    and self.model.relevance(found, analysis) >= thresholds.relevant
                 ][: max(0, region_count - len(shown_regions))]
             by_document: dict[str, list[Candidate]] = {}
             for c in shown:
@@ -313,10 +339,10 @@ class ChatService:
                 for found in by_document.values()
             ]
             return cite([(hedge + RELATED_TAIL, []), *lines])
-        regions = [] if evidence.names_place else self._regions(scored, analysis)
-        others = [found for found, confidence in regions[1:] if confidence >= thresholds.region]
+        regions = [] if evidence.names_place else self._by_region(scored)
+        others = [found for found in regions[1:] if self.model.confidence(found, analysis) >= thresholds.region]
         if others:
-            per_region = [regions[0][0], *others][: self.config.max_regions]
+            per_region = [regions[0], *others][: self.config.max_regions]
             chars = _quote_chars(len(per_region))
             lines = [
                 (region_label(found[0].hit.chunk.metadata), [trim(found[0], analysis, chars)]) for found in per_region
@@ -335,12 +361,13 @@ class ChatService:
         where = first.section_path if analysis.asks_source else ""
         return cite([(lead(first.metadata, where), quotes)])
 
-    def _regions(self, scored: list[Candidate], analysis: QuestionAnalysis) -> list[tuple[list[Candidate], float]]:
-        """The candidates of each region (best region first) with that region's own confidence."""
+    @staticmethod
+    def _by_region(scored: list[Candidate]) -> list[list[Candidate]]:
+        """The candidates of each region, best region first."""
         by_region: dict[str, list[Candidate]] = {}
         for c in scored:
             by_region.setdefault(c.region or "", []).append(c)
-        return [(found, self.model.confidence(found, analysis)) for found in by_region.values()]
+        return list(by_region.values())
 
     def _llm_events(self, query: str, hits: list[Hit]) -> collections.abc.Generator[ChatEvent, None, Answer | None]:
         """Stream verified LLM sentences; return the answer, or None to fall back to extractive."""

@@ -243,7 +243,7 @@ def candidates(
 @dataclass(frozen=True)
 class Thresholds:
     answer: float
-    relevant: float
+    relevant: float  # not answered: related when the relevance reaches this, else refused
     extra: float  # a further sentence is quoted when its probability is at least this share of the best one's
     region: float  # other regions are answered too when their own confidence reaches this
 
@@ -296,10 +296,12 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class AnswerModel:
-    """Sentence model over ``FEATURES``, decision model over ``DECISION_FEATURES``, and the thresholds."""
+    """Sentence model over ``FEATURES``; over ``DECISION_FEATURES``, the decision model (does the best candidate
+    answer?) and the relevance model (are the documents about the question at all?); and the thresholds."""
 
     weights: tuple[float, ...]
     decision_weights: tuple[float, ...]
+    relevance_weights: tuple[float, ...]
     thresholds: Thresholds
 
     @classmethod
@@ -307,21 +309,37 @@ class AnswerModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["features"]) != FEATURES or tuple(data["decision_features"]) != DECISION_FEATURES:
             raise ValueError(f"{path} was fitted for other features; refit with: python -m bench.calibrate")
-        return cls(tuple(data["weights"]), tuple(data["decision_weights"]), Thresholds(**data["thresholds"]))
+        return cls(
+            tuple(data["weights"]),
+            tuple(data["decision_weights"]),
+            tuple(data["relevance_weights"]),
+            Thresholds(**data["thresholds"]),
+        )
 
     @classmethod
     def blank(cls) -> AnswerModel:
         """An unfitted model (all weights zero), to start fitting from."""
-        return cls((0.0,) * len(FEATURES), (0.0,) * len(DECISION_FEATURES), UNFITTED)
+        unfitted = (0.0,) * len(DECISION_FEATURES)
+        return cls((0.0,) * len(FEATURES), unfitted, unfitted, UNFITTED)
 
     def confidence(self, scored: list[Candidate], analysis: QuestionAnalysis) -> float:
-        """Probability that quoting the best candidate answers the question; 0 when no retrieved passage has a
-        word of the question (今天天气怎么样: nothing retrieved is about it) — unless it asks where something is
-        said, which the citation answers, not its words (出自昆区那篇材料的哪一节)."""
+        """Probability that quoting the best candidate answers the question."""
+        return self._probability(self.decision_weights, scored, analysis)
+
+    def relevance(self, scored: list[Candidate], analysis: QuestionAnalysis) -> float:
+        """Probability that the documents are about the question (a question they discuss but do not answer is
+        about them; 康巴什有什么好玩的景点 and a quiz question on history are not)."""
+        return self._probability(self.relevance_weights, scored, analysis)
+
+    @staticmethod
+    def _probability(weights: tuple[float, ...], scored: list[Candidate], analysis: QuestionAnalysis) -> float:
+        """A logistic model over the decision features; 0 when no retrieved passage has a word of the question
+        (今天天气怎么样: nothing retrieved is about it) — unless it asks where something is said, which the citation
+        answers, not its words (出自昆区那篇材料的哪一节)."""
         if not analysis.asks_source and not any(c.features[_PASSAGE_COVERAGE] for c in scored):
             return 0.0
         x = np.array(decision_features(scored, analysis), dtype=np.float64)
-        return float(_sigmoid(x @ np.array(self.decision_weights)))
+        return float(_sigmoid(x @ np.array(weights)))
 
     def score(self, found: list[Candidate]) -> list[Candidate]:
         """``found`` with scores and their shares (softmax over the question's candidates), best first."""

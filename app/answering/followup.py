@@ -32,16 +32,18 @@ _ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少|是多�
 _PRONOUN = re.compile(
     r"这个|这些|这项|这种|这是|这里|这句|这段|这条|这话|这样|这么|那个|它|其中|他们|她们|上面|上述|刚才|前面"
 )
-_CITATION = re.compile(r"\[\d+\]")
 _ANSWER_CHARS = 80
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
 _PUNCT = re.compile(r"[\s？?。！!，,、~～]")
 _FEW_WORDS = 2
 _ASKS = re.compile(r"多少|几|什么|啥|哪|吗|怎么|如何|是否|有没有|能不能")
+_MORE = re.compile(r"(?:还有|其他|其它|别的|另外)(?:的|别的|其他的|其他|什么|啥)?(?:吗|呢|没有|没|么|不)?")
+_CITED = re.compile(r"\[\d+\]")
 _PARTICLES = re.compile(r"^[吗呢啊吧呀]+$")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _NUMERAL = "[\\d一二三四五六七八九十]"
 _SHORT_TERM = 6  # characters: a follow-up this short that names no place, stage or year names a term (那X呢)
+_SHORT_ASK = 8  # characters: a question this short with no word of its own says nothing when said first
 
 
 def _bare(question: str) -> str:
@@ -49,21 +51,49 @@ def _bare(question: str) -> str:
 
 
 def depends_on_history(question: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> bool:
-    """Whether ``question`` is elliptical: it cannot be understood without the previous turn."""
+    """Whether ``question`` cannot be understood without the previous turn: it points back at it, or it is
+    elliptical."""
+    return refers_back(question) or elliptical(question, gazetteer, tokenizer)
+
+
+def elliptical(question: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> bool:
+    """Whether ``question`` leaves out what it is about (那初中呢, 还有吗, 具体怎么组织)."""
     bare = _bare(question)
     if _ELLIPSIS_START.match(bare) or _ELLIPSIS_END.search(bare):
         return True
     no_year = _YEAR.sub(" ", bare)
-    rest = gazetteer.strip_places(no_year)
-    for stage in STAGE_WORDS:
-        rest = rest.replace(stage, " ")
-    words = [w for w in tokenizer.content_words(without_question_words(rest)) if len(w) > 1]
-    if refers_back(question):
-        return True
+    rest = _without_subjects(no_year, gazetteer)
     # few words of its own: elliptical ("具体怎么组织？", "到2025年要达到多少"), unless it names a place or a
     # stage it asks about ("乌海市有几所高中？"); a year alone is not what is asked about
     names_subject = rest != no_year and _ASKS.search(rest)
-    return len(words) < _FEW_WORDS and not names_subject
+    return len(_own_words(rest, tokenizer)) < _FEW_WORDS and not names_subject
+
+
+def says_nothing(question: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> bool:
+    """Whether ``question`` has no word of its own beyond a place, stage or year (还有吗, 那初中呢, 玉泉区呢): said
+    first, with nothing before it to complete it, nothing can be looked up."""
+    bare = _bare(question)
+    if len(bare) > _SHORT_ASK:
+        return False
+    core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", bare))
+    return not _own_words(_without_subjects(_YEAR.sub(" ", core), gazetteer), tokenizer)
+
+
+def _without_subjects(text: str, gazetteer: Gazetteer) -> str:
+    """``text`` without the places and school stages it names."""
+    rest = gazetteer.strip_places(text)
+    for stage in STAGE_WORDS:
+        rest = rest.replace(stage, " ")
+    return rest
+
+
+def _own_words(text: str, tokenizer: ChineseTokenizer) -> list[str]:
+    return [w for w in tokenizer.content_words(without_question_words(text)) if len(w) > 1]
+
+
+def asks_more(question: str) -> bool:
+    """Whether ``question`` asks for more of what was just answered (还有吗, 其他的呢, 别的呢)."""
+    return bool(_MORE.fullmatch(_bare(question)))
 
 
 def refers_back(question: str) -> bool:
@@ -88,10 +118,20 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
     if last is None:
         return question
     completed = _completed(question, last, gazetteer, tokenizer)
-    answers = [t.content for t in history if t.role == "assistant"]
-    if completed != question and refers_back(question) and answers:  # the referent: 这是哪个文件说的
-        completed += " " + _CITATION.sub("", answers[-1])[:_ANSWER_CHARS]
+    if completed != question and refers_back(question) and (referent := _referent(history)):
+        # what 它 points at, told before the question: it helps find the passage, and weighs as context, not as asked
+        completed = f"{referent.rstrip('。；;，,')}。{completed}"
     return completed
+
+
+def _referent(history: Sequence[Turn]) -> str:
+    """What the last answer said, for a question pointing back at it: the start of its first quote, without the
+    label, hedge or per-region heading that led it; nothing after a refusal (it said nothing)."""
+    answers = [t.content for t in history if t.role == "assistant"]
+    if not answers or not _CITED.search(answers[-1]):  # a refusal or a request to ask again quoted nothing
+        return ""
+    said = (q for q in previous_quotes(history) if not q.endswith(("：", ":")))
+    return next(said, "")[:_ANSWER_CHARS]
 
 
 def _completed(question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:
@@ -146,13 +186,16 @@ _OWN_ASK = re.compile(r"多少|几|什么|啥|为什么|怎么|如何|是否|吗
 
 
 def previous_quotes(history: Sequence[Turn]) -> list[str]:
-    """The quotes of the last answer, in the order it gave them: its text between citation markers, each
-    without the label it was led by (玉泉区《…》（2022年7月）：), or whole when the colon may be the quote's own."""
+    """The quotes of the last answer, in the order it gave them (``quotes_of``)."""
     answers = [t.content for t in history if t.role == "assistant"]
-    if not answers:
-        return []
+    return quotes_of(answers[-1]) if answers else []
+
+
+def quotes_of(answer: str) -> list[str]:
+    """The quotes of ``answer``, in the order it gave them: its text between citation markers, each without the
+    label it was led by (玉泉区《…》（2022年7月）：), or whole when the colon may be the quote's own."""
     quotes = []
-    for piece in _MARKER_SPLIT.split(answers[-1]):
+    for piece in _MARKER_SPLIT.split(answer):
         piece = piece.strip()
         labelled = _LABEL_END.search(piece)
         for text in (piece[labelled.end() :] if labelled else "", piece):

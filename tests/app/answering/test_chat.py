@@ -124,16 +124,42 @@ class TestThreeStates:
     def test_questions_the_documents_do_not_answer_are_never_answered(self, chat: ChatService, question: str) -> None:
         assert chat.ask(question).status in ("related", "refused")
 
+    @pytest.mark.parametrize(
+        "question", ["红楼梦的作者是谁？", "世界上最高的山峰叫什么名字？", "孩子发烧38度5要不要去医院？"]
+    )
+    def test_a_question_the_documents_are_not_about_is_refused(self, chat: ChatService, question: str) -> None:
+        answer = chat.ask(question)
+        assert answer.status == "refused" and answer.refusal_reason == "no_evidence" and not answer.citations
+
+    @pytest.mark.parametrize("question", ["康巴什的小学课后服务每天几点结束？", "玉泉区幼儿园每个月保教费多少钱？"])
+    def test_a_question_the_documents_discuss_without_answering_is_related(
+        self, chat: ChatService, question: str
+    ) -> None:
+        assert chat.ask(question).status == "related"
+
     @pytest.mark.parametrize("question", ["今天天气怎么样？", "股票明天会涨吗"])
     def test_a_question_no_passage_has_a_word_of_is_refused(self, chat: ChatService, question: str) -> None:
         answer = chat.ask(question)
         assert answer.status == "refused" and answer.refusal_reason == "no_evidence" and not answer.citations
+
+    @pytest.mark.parametrize("question", ["还有吗？", "那初中呢", "？？"])
+    def test_a_first_question_that_says_nothing_is_asked_again(self, chat: ChatService, question: str) -> None:
+        answer = chat.ask(question)
+        assert answer.status == "refused" and answer.refusal_reason == "unclear" and not answer.citations
+        assert answer.answer.startswith("请把问题说完整一些")
+
+    def test_a_question_in_english_is_asked_in_chinese(self, chat: ChatService) -> None:
+        answer = chat.ask("How many teachers does Kangbashi recruit each year?")
+        assert answer.refusal_reason == "not_chinese" and "请用中文提问" in answer.answer
 
     def test_refusal_text_depends_on_the_reason(self, chat: ChatService) -> None:
         place = chat.ask("上海市小学入学需要积分吗？").answer
         assert "上海市的情况建议咨询当地教育局" in place
         nothing = chat.ask("今天天气怎么样？").answer
         assert nothing.startswith("现有政策文件中没有找到与这个问题相关的内容") and "上海市" not in nothing
+        assert nothing.endswith("或写明地区后再问。")
+        named = chat.ask("乌海今天天气怎么样？")
+        assert named.refusal_reason == "no_evidence" and "写明地区" not in named.answer  # it named one
 
     def test_region_filter_outside_the_corpus_refuses(self, chat: ChatService) -> None:
         assert chat.ask("小学学位缺多少？", region="赤峰市").refused
@@ -233,6 +259,21 @@ class TestFollowUps:
         history = [Turn("user", question), Turn("assistant", chat.ask(question).answer)]
         then = chat.ask("这个缺口怎么解决，哪个文件里有说法？", history)
         assert then.confidence is not None and then.confidence < 1.0  # weighed by the model, not looked up
+
+    def test_asking_for_more_quotes_what_was_not_said_yet(self, chat: ChatService) -> None:
+        history: list[Turn] = []
+        quotes: list[str] = []
+        for question in ("玉泉区新增学位多少", "还有吗？", "还有吗？"):
+            answer = chat.ask(question, history)
+            assert answer.status == "answered" and "学位" in answer.answer
+            assert not {c.quote for c in answer.citations} & set(quotes)
+            quotes += [c.quote for c in answer.citations]
+            history += [Turn("user", question), Turn("assistant", answer.answer)]
+
+    def test_a_question_pointing_back_at_a_refusal_does_not_search_the_refusal(self, chat: ChatService) -> None:
+        question = "上海市浦东新区小学学位缺多少？"
+        history = [Turn("user", question), Turn("assistant", chat.ask(question).answer)]
+        assert "现有政策文件" not in chat.ask("它是哪年定的？", history).query
 
     def test_asking_where_another_stage_is_covered_is_a_question_of_its_own(self, chat: ChatService) -> None:
         question = "玉泉区规划里学前教育普惠工程是第几个专栏？"

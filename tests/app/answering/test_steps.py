@@ -247,6 +247,7 @@ class TestAnswerModel:
     def test_the_shipped_model_matches_the_features_and_is_fitted(self) -> None:
         data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
         assert tuple(data["features"]) == FEATURES and tuple(data["decision_features"]) == DECISION_FEATURES
+        assert len(data["relevance_weights"]) == len(DECISION_FEATURES)
         assert data["fitted_on"]["questions"] > 100
         model = AnswerModel.load()
         assert 0 < model.thresholds.relevant < model.thresholds.answer < 1
