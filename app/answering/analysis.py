@@ -70,7 +70,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"地址|哪条[街路]|什么位置|哪个位置|具体位置|位于|什么地方|啥地方|(?<![花用])在哪(?:里|儿)?(?=[？?，,。呢啊呀]|$)"
         ),
     ),
-    ("reason", re.compile(r"为什么|为啥|怎么|如何|怎样|咋|通过什么|靠什么|什么办法|什么方式|啥办法|什么样")),
+    ("reason", re.compile(r"为什么|为啥|原因|怎么|如何|怎样|咋|通过什么|靠什么|什么办法|什么方式|啥办法|什么样")),
     ("yesno", re.compile(r"吗|是否|有没有|能不能|要不要|可不可以|会不会|是不是|没有[？?]?$|没[？?]?$|不[？?]?$")),
     # which one (哪个部门, 谁, 叫什么, 什么工程); "…是什么？" alone asks what something is, answered by a description
     ("name", re.compile(r"哪|谁|叫|(?:什么|啥)(?![？?。呢啊]*$)")),
@@ -123,6 +123,9 @@ _ASKS_SCHOOLS = re.compile(
 _SCHOOL_NAME = re.compile(
     r"[\u4e00-\u9fff\d]{1,8}?(?:学校|中学|小学|幼儿园|[一二三四五六七八九十\d]+[中小])(?![\u4e00-\u9fff]{0,2}学段)"
 )
+# why (not how): answered by a cause — 由于…, …导致…, 编制不足 — not by the figure the question was about
+_ASKS_WHY = re.compile(r"为什么|为啥|原因|咋回事|怎么回事|怎么会|何故")
+_CAUSE = re.compile(r"由于|因为|原因|导致|造成|致使|所以|因此|随着|受.{1,8}影响|不足|不够|缺乏|滞后|制约|未能|不到位")
 _LOCATION = re.compile(
     r"[\u4e00-\u9fff\d]{1,10}(?:路|街|大道|大街|巷|号|小区|村|镇|楼|广场)|旁边|附近|[东西南北]侧|对面|位于|坐落"
 )
@@ -197,6 +200,10 @@ class QuestionAnalysis:
         weighs most); ``None`` when the corpus knows none of the question's words."""
         known = [c for c in self.concepts if c.known]
         return max(known, key=lambda c: c.weight) if known else None
+
+    @property
+    def asks_why(self) -> bool:
+        return self.answer_type == "reason" and _ASKS_WHY.search(split_ask(self.question)[1]) is not None
 
     @property
     def asks_number(self) -> bool:
@@ -319,6 +326,8 @@ class QuestionAnalysis:
             return bool(_NAME.search(text) or (noun and re.search(rf"[\u4e00-\u9fff]{{2}}{re.escape(noun)}", text)))
         if kind == "location":
             return bool(_LOCATION.search(text))
+        if kind == "reason" and self.asks_why:
+            return bool(_CAUSE.search(text))
         if kind == "procedure":
             return bool((_CONTACT if _ASKS_CONTACT.search(self.question) else _PROCEDURE).search(text))
         return True

@@ -147,7 +147,7 @@ def _features(
     passage = hit.chunk.index_text()
     own = content_bigrams(sentence)
     restates = len(own & analysis.bigrams) / len(own) if own else 1.0
-    typed = analysis.answer_type in _TYPED
+    typed = analysis.answer_type in _TYPED or analysis.asks_why
     match = typed and analysis.type_match(sentence)
     new_figure = analysis.asks_number and analysis.new_figure(sentence)
     named = bool(analysis.places)

@@ -260,6 +260,14 @@ class TestFollowUps:
         then = chat.ask("这个缺口怎么解决，哪个文件里有说法？", history)
         assert then.confidence is not None and then.confidence < 1.0  # weighed by the model, not looked up
 
+    def test_why_after_a_figure_is_answered_by_the_cause(self, chat: ChatService) -> None:
+        question = "玉泉区教师缺编多少"
+        first = chat.ask(question)
+        assert "719名" in first.answer
+        why = chat.ask("为什么？", [Turn("user", question), Turn("assistant", first.answer)])
+        assert why.query == "为什么 玉泉区教师缺编"
+        assert "导致" in why.answer and "719名" not in why.answer
+
     def test_asking_for_more_quotes_what_was_not_said_yet(self, chat: ChatService) -> None:
         history: list[Turn] = []
         quotes: list[str] = []

@@ -177,6 +177,13 @@ class TestQuestionAnalysis:
         assert chat.analyse("我家孩子小升初会派到哪所初中？", service.retriever).first_person
         assert not chat.analyse("玉泉区小升初怎么派位？", service.retriever).first_person
 
+    def test_why_is_answered_by_a_cause_and_how_by_anything(self, chat: ChatService, service: SearchService) -> None:
+        why = chat.analyse("玉泉区教师为什么缺编？", service.retriever)
+        assert why.asks_why and why.type_match("教师编制数的核定未能及时调整,导致新建学校教师缺编")
+        assert not why.type_match("全区教师缺编共计719名")
+        how = chat.analyse("玉泉区打算怎么解决教师缺编？", service.retriever)
+        assert not how.asks_why and how.type_match("全区教师缺编共计719名")
+
     def test_a_phone_number_or_website_asked_for_must_be_written_out(
         self, chat: ChatService, service: SearchService
     ) -> None:
