@@ -31,7 +31,8 @@ import numpy as np
 from index.protocols import Encoder
 from index.store import LoadedIndex
 from ingest.models import Chunk
-from ingest.zh.places import Gazetteer, region_tier
+from ingest.zh.homophones import PlaceSpeller
+from ingest.zh.places import Gazetteer, region_tier, split_region
 
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = get_args(Mode)
@@ -116,6 +117,7 @@ class HybridRetriever:
         self._doc_regions = [index.documents[d].region for d in index.doc_ids]
         self._known_region = np.array([bool(r) for r in self._doc_regions], dtype=bool)
         self._unknown_mentions: frozenset[str] | None = None
+        self._speller: PlaceSpeller | None = None
 
     # -- filters and places -----------------------------------------------------------------
 
@@ -123,6 +125,13 @@ class HybridRetriever:
     def covered_regions(self) -> list[str]:
         """The regions of the indexed documents."""
         return sorted({r for r in self._doc_regions if r})
+
+    def respell_places(self, text: str) -> str:
+        """``text`` with homophones of the covered places' names written as the names (坤区 → 昆区)."""
+        if self._speller is None:
+            covered = {c for region in self.covered_regions for c in split_region(region)}
+            self._speller = PlaceSpeller(self.gazetteer.names_of(covered))
+        return self._speller(text)
 
     def covers(self, places: list[tuple[str, ...]]) -> bool:
         """Whether any indexed document is about one of ``places`` or an area containing it, or a document

@@ -148,8 +148,7 @@ class ChatService:
     def events(self, question: str, history: Sequence[Turn] = (), region: str | None = None) -> Iterator[ChatEvent]:
         """Text deltas of the answer, then one ``CitationsEvent`` carrying the whole answer."""
         retriever = self.search.retriever
-        question = to_simplified(question)  # 玉泉區 → 玉泉区: the documents are in Simplified characters
-        history = [Turn(t.role, to_simplified(t.content)) for t in history]
+        question, history = self.normalise(question, history)
         source = self.previous_source(question, history, retriever)
         if isinstance(source, tuple):  # 这是哪个文件说的: the passages the last answer quoted, found verbatim
             text, citations = source
@@ -188,6 +187,13 @@ class ChatService:
             yield TokenEvent(piece)
         yield CitationsEvent(Answer(text, citations, status, "extractive", query=query, confidence=confidence))
 
+    def normalise(self, question: str, history: Sequence[Turn]) -> tuple[str, list[Turn]]:
+        """The question and the user's turns as the documents write: 玉泉區 → 玉泉区 (Simplified characters),
+        坤区 → 昆区 (a covered place's name heard or typed as a homophone). Our own answers are left as they are."""
+        respell = self.search.retriever.respell_places
+        turns = [Turn(t.role, respell(to_simplified(t.content)) if t.role == "user" else t.content) for t in history]
+        return respell(to_simplified(question)), turns
+
     def warm_up(self, question: str = "小学学位缺多少？") -> None:
         """Pay the first-use costs of the answering steps (lexicon, jieba, sentence vectors) before the first
         user does; no LLM is called."""
@@ -202,6 +208,7 @@ class ChatService:
         or the standalone question and a scope refusal."""
         retriever = self.search.retriever
         tokenizer = retriever.index.keyword_index.tokenizer
+        question, history = self.normalise(question, history)
         if not _CJK.search(question) and _LATIN.search(question):
             return question, Refusal(NOT_CHINESE, "not_chinese")
         if not any(t.role == "user" for t in history) and says_nothing(question, retriever.gazetteer, tokenizer):

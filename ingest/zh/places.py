@@ -111,6 +111,11 @@ class Gazetteer:
         """Place names as written in ``text`` (昆区, 包头市 …), in order of appearance."""
         return [m.group(0) for m in self._pattern.finditer(text)]
 
+    def names_of(self, components: Iterable[str]) -> list[str]:
+        """Every name (full, short or alias: 昆都仑区, 昆都仑, 昆区) of ``components``."""
+        wanted = set(components)
+        return [name for name, component in self._alias_to_component.items() if component in wanted]
+
     def strip_places(self, text: str) -> str:
         """``text`` with every place name blanked out."""
         return self._pattern.sub(" ", text)

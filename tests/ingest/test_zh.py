@@ -1,7 +1,9 @@
-"""The Chinese-text layer: school stages and script (the other modules of ingest/zh are tested where used)."""
+"""The Chinese-text layer: school stages, script and homophones of place names (the other modules of ingest/zh
+are tested where used)."""
 
 from __future__ import annotations
 
+from ingest.zh.homophones import PlaceSpeller
 from ingest.zh.script import to_simplified
 from ingest.zh.stages import figure_of_another_stage, stage_words_in, stages_in
 
@@ -33,3 +35,14 @@ def test_traditional_characters_are_written_as_simplified_ones() -> None:
     assert to_simplified("玉泉區有多少所幼兒園？") == "玉泉区有多少所幼儿园？"
     simplified = "康巴什区课后服务必须参加吗？“1+X”里的X是什么"
     assert to_simplified(simplified) == simplified
+
+
+def test_a_place_name_heard_or_typed_as_a_homophone_is_read_as_the_name() -> None:
+    speller = PlaceSpeller(["昆区", "昆都仑区", "玉泉区", "玉泉", "康巴什", "包头", "乌海"])
+    assert speller("嗯那个坤区就是培养出了几个名校长") == "嗯那个昆区就是培养出了几个名校长"
+    assert speller("玉全区学前三年毛入园率") == "玉泉区学前三年毛入园率"
+    assert speller("康把什区每年轮岗多少") == "康巴什区每年轮岗多少"
+    assert speller("康巴斯老师学历") == "康巴什老师学历"  # s for sh
+    assert speller("包投那个数字赋能") == "包头那个数字赋能"
+    # a homophone sharing no character with the name, and the names themselves, are left alone
+    assert speller("无害化处理") == "无害化处理" and speller("乌海和昆区") == "乌海和昆区"

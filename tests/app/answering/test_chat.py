@@ -148,6 +148,11 @@ class TestThreeStates:
         assert answer.status == "refused" and answer.refusal_reason == "unclear" and not answer.citations
         assert answer.answer.startswith("请把问题说完整一些")
 
+    def test_a_place_typed_as_a_homophone_is_answered_from_its_documents(self, chat: ChatService) -> None:
+        answer = chat.ask("坤区教育支出占公共预算多少")
+        assert answer.query.startswith("昆区") and "26%" in answer.answer
+        assert all("昆都仑区" in (c.region or "") for c in answer.citations)
+
     def test_a_question_in_english_is_asked_in_chinese(self, chat: ChatService) -> None:
         answer = chat.ask("How many teachers does Kangbashi recruit each year?")
         assert answer.refusal_reason == "not_chinese" and "请用中文提问" in answer.answer
