@@ -34,6 +34,7 @@ _CONTACT = re.compile(
 )
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("procedure", _ASKS_CONTACT),
+    ("other", re.compile(r"[花用]在哪(?![个项些一类种所家])")),  # what money is spent on (用于…), not a place
     ("time", re.compile(r"几点|什么时间段")),
     (
         "date",
@@ -62,12 +63,11 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"(?:注册|登录|预约|报名|申请|办理)(?:流程|步骤|方式|入口|途径|手续)"
         ),
     ),
-    # a physical place: an address, a street, where something is (在哪儿？) — not 在哪项工作, 整合到哪里, 跟哪儿学,
-    # nor what money is spent on (花在哪, 用在哪)
+    # a physical place: an address, a street, where something is (在哪儿？) — not 在哪项工作, 整合到哪里, 跟哪儿学
     (
         "location",
         re.compile(
-            r"地址|哪条[街路]|什么位置|哪个位置|具体位置|位于|什么地方|啥地方|(?<![花用])在哪(?:里|儿)?(?=[？?，,。呢啊呀]|$)"
+            r"地址|哪条[街路]|什么位置|哪个位置|具体位置|位于|什么地方|啥地方|在哪(?:里|儿)?(?=[？?，,。呢啊呀]|$)"
         ),
     ),
     ("reason", re.compile(r"为什么|为啥|原因|怎么|如何|怎样|咋|通过什么|靠什么|什么办法|什么方式|啥办法|什么样")),
@@ -138,6 +138,9 @@ _QUESTION_WORDS = re.compile(
     r"多(?:大|高|长|久|远|重)(?:时间)?|如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下|"
     # words that only phrase a question (有什么说法, 区里打算, 那些人): no content of their own
     r"[这那](?:些|边)|说法|[区市县旗]里|打算|一般|大概|怎么办|啥样|什么样"
+)
+_ASK_WORDS = re.compile(  # the asking alone, without the unit or noun asked about (多少钱 keeps 钱)
+    r"多少|几|什么时候|啥时候|什么|啥|哪些|哪个|哪里|哪儿|哪|为什么|为啥|怎么样|怎么|如何|怎样|咋|吗|呢|是否|有没有|能不能"
 )
 _LEADING_QUANTIFIER = re.compile(r"^(?:几|多少)")
 _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
@@ -352,8 +355,9 @@ def content_bigrams(text: str) -> frozenset[str]:
 
 
 def without_question_words(text: str) -> str:
-    """``text`` without its question words (玉泉区小学学位缺多少？ → 玉泉区小学学位缺): its topic, not its ask."""
-    return re.sub(r"\s+", " ", _QUESTION_WORDS.sub(" ", text)).strip(" ？?")
+    """``text`` without its question words (玉泉区小学学位缺多少？ → 玉泉区小学学位缺; 安排多少钱 → 安排钱): its topic,
+    not its ask."""
+    return re.sub(r"\s+", " ", _ASK_WORDS.sub(" ", text)).strip(" ？?")
 
 
 def split_ask(question: str) -> tuple[str, str]:

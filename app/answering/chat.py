@@ -45,7 +45,16 @@ from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
 from app.answering.prompts import render_prompt
 from app.answering.protocols import Generator, GeneratorError
-from app.answering.scope import REFUSAL_OPENING, Refusal, covered_places, in_jurisdiction, place_refusal
+from app.answering.scope import (
+    NO_SOURCE,
+    NOT_CHINESE,
+    REFUSAL_OPENING,
+    UNCLEAR,
+    Refusal,
+    covered_places,
+    in_jurisdiction,
+    place_refusal,
+)
 from app.answering.verify import VerifiedStream
 from app.config import Settings
 from index.retrieve import Hit, HybridRetriever, SearchFilters
@@ -60,9 +69,6 @@ _LATIN = re.compile(r"[A-Za-z]{2,}")
 NOT_FOUND = REFUSAL_OPENING + "找到与这个问题相关的内容（目前收录的是{covered}的教育政策文件）。{tail}"
 TRY_AGAIN = "可以换个说法，或写明地区后再问。"
 TRY_AGAIN_NAMED = "可以换个说法再问。"  # the question already names its place
-UNCLEAR = "请把问题说完整一些，写明想了解的地区和事情，例如“玉泉区小学学位缺多少？”"
-NOT_CHINESE = "收录的政策文件都是中文的，请用中文提问，例如“康巴什每年招多少老师？”"
-NO_SOURCE = "上一条回答没有引用任何文件，所以没有出处。可以直接问想了解的政策内容。"
 # Said when the documents discuss the question but the answer is not clearly there. Worded so that it is
 # true both when the documents do not say it and when the answer is in the quotes but we are not sure: we
 # could not confirm it, not "it is not there".

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from app.answering.analysis import answer_type_of, source_asked, without_question_words
 from app.answering.models import Turn
+from app.answering.scope import says_no_more
 from ingest.zh.places import Gazetteer
 from ingest.zh.stages import STAGE_WORDS, stage_words_in
 from ingest.zh.tokens import ChineseTokenizer
@@ -38,7 +39,6 @@ _PUNCT = re.compile(r"[\s？?。！!，,、~～]")
 _FEW_WORDS = 2
 _ASKS = re.compile(r"多少|几|什么|啥|哪|吗|怎么|如何|是否|有没有|能不能")
 _MORE = re.compile(r"(?:还有|其他|其它|别的|另外)(?:的|别的|其他的|其他|什么|啥)?(?:吗|呢|没有|没|么|不)?")
-_CITED = re.compile(r"\[\d+\]")
 _PARTICLES = re.compile(r"^[吗呢啊吧呀]+$")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _NUMERAL = "[\\d一二三四五六七八九十]"
@@ -119,8 +119,7 @@ def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tok
         return question
     completed = _completed(question, last, gazetteer, tokenizer)
     if completed != question and refers_back(question) and (referent := _referent(history)):
-        # what 它 points at, told before the question: it helps find the passage, and weighs as context, not as asked
-        completed = f"{referent.rstrip('。；;，,')}。{completed}"
+        completed = f"{completed} {referent}"  # what 它 points at: the last answer's first quote
     return completed
 
 
@@ -128,7 +127,7 @@ def _referent(history: Sequence[Turn]) -> str:
     """What the last answer said, for a question pointing back at it: the start of its first quote, without the
     label, hedge or per-region heading that led it; nothing after a refusal (it said nothing)."""
     answers = [t.content for t in history if t.role == "assistant"]
-    if not answers or not _CITED.search(answers[-1]):  # a refusal or a request to ask again quoted nothing
+    if not answers or says_no_more(answers[-1]):
         return ""
     said = (q for q in previous_quotes(history) if not q.endswith(("：", ":")))
     return next(said, "")[:_ANSWER_CHARS]

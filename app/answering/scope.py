@@ -20,6 +20,16 @@ REFUSAL_PLACE = (
     REFUSAL_OPENING + "{place}的相关规定（目前收录的文件来自：{covered}）。{place}的情况建议咨询当地教育局。"
 )
 
+UNCLEAR = "请把问题说完整一些，写明想了解的地区和事情，例如“玉泉区小学学位缺多少？”"
+NOT_CHINESE = "收录的政策文件都是中文的，请用中文提问，例如“康巴什每年招多少老师？”"
+NO_SOURCE = "上一条回答没有引用任何文件，所以没有出处。可以直接问想了解的政策内容。"
+
+
+def says_no_more(answer: str) -> bool:
+    """Whether ``answer`` is one of ours that states nothing from the documents: a refusal, or a request to ask
+    again (a follow-up pointing back at it points at nothing)."""
+    return answer.startswith(REFUSAL_OPENING) or answer in (UNCLEAR, NOT_CHINESE, NO_SOURCE)
+
 
 @dataclass(frozen=True)
 class Refusal:

@@ -53,7 +53,7 @@ class TestQuestionAnalysis:
             ("名校网络课堂怎么注册账号？", "procedure"),
             ("外地户口孩子在哪里报名", "procedure"),
             ("康巴什第三小学在哪儿？", "location"),
-            ("这笔钱都花在哪？", "name"),  # what money is spent on is not an address
+            ("这笔钱都花在哪？", "other"),  # what money is spent on (用于…) is not an address
             # 哪里/哪个 asking for a thing, not an address, is a name
             ("社区教育网络体系建设是放在哪个行动计划里的？", "name"),
             ("“晒单抢单”机制是用在哪项工作上的？", "name"),
