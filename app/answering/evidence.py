@@ -328,7 +328,7 @@ class AnswerModel:
 
     def relevance(self, scored: list[Candidate], analysis: QuestionAnalysis) -> float:
         """Probability that the documents are about the question (a question they discuss but do not answer is
-        about them; 康巴什有什么好玩的景点 and a quiz question on history are not)."""
+        about them; 包头哪家驾校通过率高 and a quiz question on history are not)."""
         return self._probability(self.relevance_weights, scored, analysis)
 
     @staticmethod
