@@ -162,7 +162,7 @@ def _answer(
 ) -> Answer:
     if evidence is None or not scored:  # nothing to quote: the pipeline refuses
         return Answer("", [], "refused")
-    status = status or chat.decide(scored, evidence.analysis)
+    status = status or chat.decide(*chat.model.probabilities(scored, evidence.analysis))
     if status == "refused":
         return Answer("", [], "refused")
     text, citations = chat.compose(evidence, scored, status)

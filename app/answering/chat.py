@@ -161,13 +161,13 @@ class ChatService:
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(text))
             yield CitationsEvent(Answer(text, citations, "answered", query=question, confidence=1.0))
             return
-        evidence = (question, source) if isinstance(source, Refusal) else self.gather(question, history, region)
+        evidence = (question, source) if isinstance(source, Refusal) else self._gather(question, history, region)
         scored: list[Candidate] = []
         if isinstance(evidence, Evidence):
             query = evidence.query
             scored = self.model.score(evidence.found)
-            confidence = self.model.confidence(scored, evidence.analysis) if scored else 0.0
-            status = self.decide(scored, evidence.analysis)
+            confidence, relevance = self.model.probabilities(scored, evidence.analysis)
+            status = self.decide(confidence, relevance)
             refusal = None
             if status == "refused":
                 tail = TRY_AGAIN_NAMED if evidence.names_place else TRY_AGAIN
@@ -212,9 +212,12 @@ class ChatService:
     def gather(self, question: str, history: Sequence[Turn], region: str | None) -> Evidence | tuple[str, Refusal]:
         """Steps 1–3: the standalone question, its analysis, scope, and the unscored candidate sentences;
         or the standalone question and a scope refusal."""
+        return self._gather(*self.normalise(question, history), region)
+
+    def _gather(self, question: str, history: Sequence[Turn], region: str | None) -> Evidence | tuple[str, Refusal]:
+        """``gather`` of a question and history already normalised."""
         retriever = self.search.retriever
         tokenizer = retriever.index.keyword_index.tokenizer
-        question, history = self.normalise(question, history)
         if not _CJK.search(question) and _LATIN.search(question):
             return question, Refusal(NOT_CHINESE, "not_chinese")
         if not any(t.role == "user" for t in history) and says_nothing(question, retriever.gazetteer, tokenizer):
@@ -310,15 +313,12 @@ class ChatService:
         k = self.config.places_passages if asks_places and not places else self.config.context_passages
         return in_jurisdiction(retriever.search(query, k), places)
 
-    def decide(self, scored: list[Candidate], analysis: QuestionAnalysis) -> Status:
+    def decide(self, confidence: float, relevance: float) -> Status:
         """``answered`` when the confidence reaches the fitted ``answer`` threshold; otherwise ``related`` when the
-        relevance reaches ``relevant`` (the documents discuss it), else ``refused``. A relevance of 0 (nothing
-        retrieved has a word of the question) is refused whatever the thresholds are."""
-        if not scored:
-            return "refused"
-        if self.model.confidence(scored, analysis) >= self.model.thresholds.answer:
+        relevance reaches ``relevant`` (the documents discuss it), else ``refused``. A relevance of 0 (nothing to
+        quote, or nothing retrieved has a word of the question) is refused whatever the thresholds are."""
+        if confidence >= self.model.thresholds.answer:
             return "answered"
-        relevance = self.model.relevance(scored, analysis)
         return "related" if relevance >= self.model.thresholds.relevant and relevance > 0 else "refused"
 
     def compose(self, evidence: Evidence, scored: list[Candidate], status: Status) -> tuple[str, list]:

@@ -324,22 +324,22 @@ class AnswerModel:
 
     def confidence(self, scored: list[Candidate], analysis: QuestionAnalysis) -> float:
         """Probability that quoting the best candidate answers the question."""
-        return self._probability(self.decision_weights, scored, analysis)
+        return self.probabilities(scored, analysis)[0]
 
     def relevance(self, scored: list[Candidate], analysis: QuestionAnalysis) -> float:
         """Probability that the documents are about the question (a question they discuss but do not answer is
         about them; 包头哪家驾校通过率高 and a quiz question on history are not)."""
-        return self._probability(self.relevance_weights, scored, analysis)
+        return self.probabilities(scored, analysis)[1]
 
-    @staticmethod
-    def _probability(weights: tuple[float, ...], scored: list[Candidate], analysis: QuestionAnalysis) -> float:
-        """A logistic model over the decision features; 0 when no retrieved passage has a word of the question
-        (今天天气怎么样: nothing retrieved is about it) — unless it asks where something is said, which the citation
-        answers, not its words (出自昆区那篇材料的哪一节)."""
-        if not analysis.asks_source and not any(c.features[_PASSAGE_COVERAGE] for c in scored):
-            return 0.0
+    def probabilities(self, scored: list[Candidate], analysis: QuestionAnalysis) -> tuple[float, float]:
+        """(confidence, relevance), from one set of decision features; both 0 when there is nothing to quote or no
+        retrieved passage has a word of the question (今天天气怎么样: nothing retrieved is about it) — unless it asks
+        where something is said, which the citation answers, not its words (出自昆区那篇材料的哪一节)."""
+        if not scored or (not analysis.asks_source and not any(c.features[_PASSAGE_COVERAGE] for c in scored)):
+            return 0.0, 0.0
         x = np.array(decision_features(scored, analysis), dtype=np.float64)
-        return float(_sigmoid(x @ np.array(weights)))
+        confidence, relevance = _sigmoid(np.array([self.decision_weights, self.relevance_weights]) @ x)
+        return float(confidence), float(relevance)
 
     def score(self, found: list[Candidate]) -> list[Candidate]:
         """``found`` with scores and their shares (softmax over the question's candidates), best first."""
