@@ -133,6 +133,13 @@ _PROCEDURE = re.compile(
     r"登录|网址|网站|点击|扫码|二维码|公众号|小程序|APP|电话|热线|携带|提交|窗口|步骤|流程|报名时间"
 )
 _NAME = re.compile(r"[《“\"「].+?[》”\"」]|[\u4e00-\u9fff]{2,}(?:学校|中学|小学|幼儿园|工程|计划|平台|中心|基地)")
+# who (由谁决定, 谁负责): a body or a person by role — 领导班子, 公安部门, 教育局, 校长
+_AGENT = re.compile(
+    r"[\u4e00-\u9fff]{2,}(?:部门|班子|委员会|领导小组|工作组|小组|机构|政府|党委|党工委|教育局|局|办公室|校长|园长|书记|"
+    r"教师|老师|家长|专家|团队|队伍|负责人)"
+)
+# how many kinds (掌握几项技能, 有几种模式), not which (哪几项): a count in that unit answers as a list does
+_ASKS_COUNT_OF = re.compile(r"(?<![哪第])几(?:项|种|类|条|个方面)")
 _QUESTION_WORDS = re.compile(
     r"多少(?:钱|万?元|[个所名人项岁班次天年批家条种万成倍点号月位套节周间座届台])?|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[几两三四五六七八九十]+[个项条类种所件]?|哪[些个所家一]?|为什么|为啥|怎么样?|"
     r"多(?:大|高|长|久|远|重)(?:时间)?|如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下|"
@@ -302,8 +309,9 @@ class QuestionAnalysis:
     def states_quantity(self, text: str) -> bool:
         """Whether ``text`` gives the kind of figure asked for: a number with the unit asked about
         (多少所 → 27所; 多少人 → 719名; 几成 → 85%), or any number when the question names no unit."""
-        if not self.asks_number:
-            return False
+        return self.asks_number and self._figure_in_unit(text)
+
+    def _figure_in_unit(self, text: str) -> bool:
         if self.unit is None:
             return bool(_NUMBER.search(text))
         units = _SAME_UNIT.get(self.unit, re.escape(self.unit))
@@ -320,12 +328,16 @@ class QuestionAnalysis:
             often = _ASKS_OFTEN.search(self.question) and _OFTEN.search(text)
             return bool(_DATE.search(text) or often) or ("以来" in text and "开始" in self.question)
         if kind == "list":
+            if self.unit and _ASKS_COUNT_OF.search(self.question) and self._figure_in_unit(text):
+                return True  # 掌握几项艺术技能: 1-2项 answers it
             if _ASKS_SCHOOLS.search(self.question):  # 哪几所学校: the schools named, not any list on the topic
                 return len(_SCHOOL_NAME.findall(text)) >= 2
             return len(_LIST.findall(text)) >= 2 or bool(_QUOTED_ITEMS.search(text)) or ("、" in text and "等" in text)
         if kind == "name":
             # 哪个部门 → 公安部门: a name ending in the noun asked about, or a title, a quoted or institution name
             noun = self.asked_noun
+            if "谁" in self.question and _AGENT.search(text):  # 由谁决定: 由学校党政领导班子集体研究决定
+                return True
             return bool(_NAME.search(text) or (noun and re.search(rf"[\u4e00-\u9fff]{{2}}{re.escape(noun)}", text)))
         if kind == "location":
             return bool(_LOCATION.search(text))
@@ -390,11 +402,14 @@ _FOCUS_QUESTION_WORDS = re.compile(
 _FOCUS_REACH = 1  # characters between a question word and the word it asks about
 
 
-def focus_concepts(ask: str, concepts: list[Concept]) -> tuple[Concept, ...]:
-    """The concepts written right before or after a question word of ``ask`` (at most a 是/的/要 between)."""
+def focus_concepts(ask: str, concepts: list[Concept], tokenizer: ChineseTokenizer) -> tuple[Concept, ...]:
+    """The concepts written right before or after a question word of ``ask`` (at most a 是/的/要 between), but
+    not a word that names nothing (为什么一直不够, 由谁决定: 一直 and 由 are not what is asked about)."""
     spans = [m.span() for m in _FOCUS_QUESTION_WORDS.finditer(ask)]
     focus = []
     for concept in concepts:
+        if tokenizer.names_nothing(concept.forms[0]):
+            continue
         at = ask.find(concept.forms[0])
         if at < 0:
             continue
@@ -441,7 +456,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         asks_future=bool(_ASKS_FUTURE.search(ask)),
         asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),
-        focus=focus_concepts(ask, concepts),
+        focus=focus_concepts(ask, concepts, keyword.tokenizer),
         stages=stages_in(ask),
         asked_noun=_asked_noun(ask, keyword.tokenizer),
         part_of=part.group(1) if (part := _ASKS_PART.search(ask)) else None,

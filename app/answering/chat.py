@@ -58,6 +58,7 @@ from app.answering.scope import (
 from app.answering.verify import VerifiedStream
 from app.config import Settings
 from index.retrieve import Hit, HybridRetriever, SearchFilters
+from ingest.models import Chunk
 from ingest.zh.script import to_simplified
 from ingest.zh.stages import stage_words_in
 from ingest.zh.synonyms import Lexicon
@@ -83,6 +84,8 @@ HEDGES = {
 }
 RELATED_TAIL = "最相关的内容如下，请对照原文核实："
 PER_REGION_HINT = "各地区的情况不同："
+WHERE_PART = "所在部分："
+WHERE_DOCUMENT = "出自："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
 PER_REGION_MORE = "另有{n}个地区（{names}等）的文件也有相关内容。"
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
@@ -267,7 +270,8 @@ class ChatService:
         if not found:
             return None
         quotes = list(found.values())[: self.config.max_regions]
-        return cite([(lead(q.candidate.hit.chunk.metadata, q.candidate.hit.chunk.section_path), [q]) for q in quotes])
+        lines = [(lead(q.candidate.hit.chunk.metadata, q.candidate.hit.chunk.section_path), [q]) for q in quotes]
+        return cite([*lines, *self._heading_line(quotes[0].candidate.hit.chunk, question)])
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
         if not history:
@@ -352,7 +356,8 @@ class ChatService:
                 for found in by_document.values()
             ]
             return cite([(hedge + RELATED_TAIL, []), *lines])
-        regions = [] if evidence.names_place else self._by_region(scored)
+        # per region only for a question about a topic, not one asking where something said is written
+        regions = [] if evidence.names_place or analysis.asks_source else self._by_region(scored)
         others = [found for found in regions[1:] if self.model.confidence(found, analysis) >= thresholds.region]
         if others:
             per_region = [regions[0], *others][: self.config.max_regions]
@@ -371,8 +376,28 @@ class ChatService:
         chosen = choose(scored, analysis, thresholds.extra)
         quotes = [trim(c, analysis) for c in chosen]
         first = chosen[0].hit.chunk
-        where = first.section_path if analysis.asks_source else ""
-        return cite([(lead(first.metadata, where), quotes)])
+        if not analysis.asks_source:
+            return cite([(lead(first.metadata), quotes)])
+        return cite([(lead(first.metadata, first.section_path), quotes), *self._heading_line(first, evidence.query)])
+
+    def _heading_line(self, chunk: Chunk, question: str) -> list[tuple[str, list[Quote]]]:
+        """For a question asking where something is said: the heading it stands under (哪个专栏, 哪一部分, 哪个工程)
+        or the document's title line (哪篇报道, 哪个文件), quoted from the passage of the document that holds it, so
+        the place named is cited like any quote: the deepest heading that is a line of its own, else the clause
+        the paragraph opens with (六是数字赋能). Nothing when the document has no such line (a title known only
+        from the manifest)."""
+        earlier = [c for c in self.search.retriever.index.chunks if c.doc_id == chunk.doc_id and c.start <= chunk.start]
+        if not _ASKS_PART.search(question):
+            found = _find_line(earlier, title=chunk.metadata.title or "")
+            return [(WHERE_DOCUMENT, [found[0]])] if found else []
+        clause: Quote | None = None
+        for label in reversed(chunk.section):
+            found = _find_line(earlier, heading=label)
+            if found and found[1]:  # a heading line of its own: the part asked for
+                return [(WHERE_PART, [found[0]])]
+            if found and clause is None:
+                clause = found[0]
+        return [(WHERE_PART, [clause])] if clause else []
 
     @staticmethod
     def _by_region(scored: list[Candidate]) -> list[list[Candidate]]:
@@ -401,6 +426,36 @@ class ChatService:
 
 
 _OWN_PLACE_SHARE = 0.5
+_ASKS_PART = re.compile(r"部分|专栏|哪[一]?节|哪[一]?章|哪[一]?条|哪块|板块|标题|哪[个项]工程")
+
+
+_TITLE_PART = 4  # characters: a shorter line is not a title line (a title may be cut over lines)
+
+
+def _find_line(chunks: list[Chunk], heading: str = "", title: str = "") -> tuple[Quote, bool] | None:
+    """The first line of ``chunks`` that starts with ``heading`` (quoted up to its end), or that is a part of
+    ``title`` (a title may be cut over lines), and whether the quote is the whole line."""
+    for chunk in chunks:
+        for at, line in _lines(chunk.text):
+            if heading and line.startswith(heading):
+                length = len(heading)
+            elif title and len(line) >= _TITLE_PART and line in title:
+                length = len(line)
+            else:
+                continue
+            candidate = Candidate(Hit(chunk, 1.0, 0.0, 0.0, 0), 0, at, at + length, ())
+            return Quote(candidate, at, at + length), length == len(line)
+    return None
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) of the lines of ``text``, trimmed of spaces and a closing mark (as headings are)."""
+    offset = 0
+    for raw in text.split("\n"):
+        line = raw.strip().rstrip("。；;：: ")
+        if line:
+            yield offset + raw.index(line), line
+        offset += len(raw) + 1
 
 
 def _own_place_first(scored: list[Candidate]) -> list[Candidate]:

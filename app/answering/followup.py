@@ -31,7 +31,7 @@ from ingest.zh.tokens import ChineseTokenizer
 _ELLIPSIS_START = re.compile(r"^(?:那么?|还有|另外|再问|如果是|换成|换到|要是|那如果)")
 _ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少|是多少)$")
 _PRONOUN = re.compile(
-    r"这个|这些|这项|这种|这是|这里|这句|这段|这条|这话|这样|这么|那个|它|其中|他们|她们|上面|上述|刚才|前面"
+    r"^这|这个|这些|这项|这种|这是|这里|这句|这段|这条|这话|这样|这么|那个|它|其中|他们|她们|上面|上述|刚才|前面"
 )
 _ANSWER_CHARS = 80
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
@@ -42,6 +42,7 @@ _MORE = re.compile(r"(?:还有|其他|其它|别的|另外)(?:的|别的|其他�
 _PARTICLES = re.compile(r"^[吗呢啊吧呀]+$")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _NUMERAL = "[\\d一二三四五六七八九十]"
+_HEADED_TERM = 4  # characters: a one-word term this long has a head word (家庭教育: 教育)
 _SHORT_TERM = 6  # characters: a follow-up this short that names no place, stage or year names a term (那X呢)
 _SHORT_ASK = 8  # characters: a question this short with no word of its own says nothing when said first
 
@@ -150,17 +151,18 @@ def _completed(question: str, last: str, gazetteer: Gazetteer, tokenizer: Chines
         last = _replace(last, old_names, new_places) if old_names else f"{new_places[0]}{last}"
         core = gazetteer.strip_places(core)
     core = _PARTICLES.sub("", core.strip())  # 还有吗: asks for more of the same, not yes or no
-    if core and (swapped := _swap_term(last, core)) is not None:  # “1”是什么 → 那X呢: “X”是什么
+    if core and (swapped := _swap_term(last, core, tokenizer)) is not None:  # “1”是什么 → 那X呢: “X”是什么
         last, core = swapped, ""
     if _ASKS.search(core) and answer_type_of(core) != answer_type_of(last):
         last = without_question_words(last)  # it asks another way (为什么 after 缺多少): the previous gives the topic
     return f"{core} {last}".strip() if core else last
 
 
-def _swap_term(previous: str, term: str) -> str | None:
+def _swap_term(previous: str, term: str, tokenizer: ChineseTokenizer) -> str | None:
     """``previous`` with the term that ``term`` parallels replaced by ``term``: the same word with another number
-    (专栏3, for 专栏4), else the quoted term most like it (“1”, for X). None when ``term`` is not a bare short
-    term (it has a question word) or ``previous`` has nothing it parallels."""
+    (专栏3, for 专栏4), the quoted term most like it (“1”, for X), or the term with the same head word (运动技能,
+    for 艺术技能; 学校教育, for 家庭教育). None when ``term`` is not a bare short term (it has a question word) or
+    ``previous`` has nothing it parallels."""
     term = term.strip('“”"「」')
     if not term or len(term) > _SHORT_TERM or _ASKS.search(term):
         return None
@@ -172,10 +174,25 @@ def _swap_term(previous: str, term: str) -> str | None:
             return previous[: same.start()] + term + previous[same.end() :]
     quoted = [m for m in _QUOTED.finditer(previous) if term not in m.group(1)]
     if not quoted:
-        return None
+        return _swap_head(previous, term, tokenizer)
     # the most alike: characters shared (专栏4 for 专栏3), then length (X for 1), then the later one
     best = min(quoted, key=lambda m: (-len(set(m.group(1)) & set(term)), abs(len(m.group(1)) - len(term)), -m.start()))
     return previous[: best.start(1)] + term + previous[best.end(1) :]
+
+
+def _swap_head(previous: str, term: str, tokenizer: ChineseTokenizer) -> str | None:
+    """``previous`` with the term ending in ``term``'s head word replaced by ``term``: 艺术技能 for 运动技能, 家庭教育
+    for 学校教育 (the head: the last word, or the last two characters of a one-word term). None when ``previous``
+    has no term of the same length and head."""
+    words = tokenizer.content_words(term)
+    head = words[-1] if len(words) > 1 else term[-2:] if len(term) >= _HEADED_TERM else ""
+    if len(head) < 2 or len(head) >= len(term) or term in previous:
+        return None
+    for match in re.finditer(re.escape(head), previous):
+        start = match.end() - len(term)
+        if start >= 0 and re.fullmatch(r"[\u4e00-\u9fff]+", previous[start : match.end()]):
+            return previous[:start] + term + previous[match.end() :]
+    return None
 
 
 _MARKER_SPLIT = re.compile(r"\[\d+\]|……|\n")

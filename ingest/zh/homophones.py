@@ -43,7 +43,7 @@ class PlaceSpeller:
             out, i = [], 0
             while i <= len(text) - size:
                 run = text[i : i + size]
-                if run != name and set(run) & set(name) and all(map(_CJK.match, run)) and _sounds_like(run, name):
+                if self._misspelt(run, name):
                     out.append(name)
                     i += size
                 else:
@@ -51,3 +51,10 @@ class PlaceSpeller:
                     i += 1
             text = "".join(out) + text[i:]
         return text
+
+    def _misspelt(self, run: str, name: str) -> bool:
+        """Whether ``run`` is ``name`` written with homophones. Not when it holds a name spelled right: 包头示范性
+        names 包头, and its 示 begins the next word (示范), so it is not 包头市."""
+        if run == name or not set(run) & set(name) or not all(map(_CJK.match, run)):
+            return False
+        return _sounds_like(run, name) and not any(other in run for other in self.names if len(other) < len(run))

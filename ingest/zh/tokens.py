@@ -10,11 +10,16 @@ from functools import cached_property
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 
 from ingest.zh.synonyms import HAND_LIST, read_hand_list
 
 _HERE = Path(__file__).parent
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff%％]")
+# jieba's part-of-speech tags of words that qualify or relate, and name nothing: adverbs (一直, 到底),
+# prepositions (由, 比照), time and direction words (现在, 最后), pronouns, conjunctions, particles, adjectives
+# and distinguishing words (具体, 主要), numerals and measure words
+_FUNCTION_TAGS = frozenset(["d", "p", "f", "t", "r", "c", "u", "a", "ad", "b", "m", "q"])
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -38,6 +43,16 @@ class ChineseTokenizer:
         tokenizer.load_userdict(str(self.user_dict))
         return tokenizer
 
+    @cached_property
+    def _tagger(self) -> jieba.posseg.POSTokenizer:
+        return jieba.posseg.POSTokenizer(self._jieba)
+
+    def names_nothing(self, word: str) -> bool:
+        """Whether ``word`` is a function word by its part of speech (一直, 由, 最后, 具体): it qualifies what
+        is asked and names no thing a sentence could state."""
+        tags = {pair.flag for pair in self._tagger.cut(word)}
+        return bool(tags) and tags <= _FUNCTION_TAGS
+
     def tokenize(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text).lower()
         return [
@@ -45,6 +60,10 @@ class ChineseTokenizer:
             for token in self._jieba.cut_for_search(text)
             if token.strip() and token not in self.stopwords and _WORDLIKE.search(token)
         ]
+
+    def cut(self, text: str) -> list[str]:
+        """Every piece of ``text`` in jieba's precise mode, in order: joined, they give ``text`` back."""
+        return list(self._jieba.cut(text))
 
     def content_words(self, text: str) -> list[str]:
         """Words of ``text`` in jieba's precise mode (no overlapping sub-words), stop words removed."""

@@ -46,3 +46,11 @@ def test_a_place_name_heard_or_typed_as_a_homophone_is_read_as_the_name() -> Non
     assert speller("包投那个数字赋能") == "包头那个数字赋能"
     # a homophone sharing no character with the name, and the names themselves, are left alone
     assert speller("无害化处理") == "无害化处理" and speller("乌海和昆区") == "乌海和昆区"
+
+
+def test_a_place_name_spelled_right_is_not_read_as_a_longer_name() -> None:
+    """包头示范性 names 包头; its 示 begins 示范, though 包头示 sounds like 包头市."""
+    speller = PlaceSpeller(["包头市", "包头", "乌海市", "乌海"])
+    assert speller("包头示范性普通高中储备了多少个岗位") == "包头示范性普通高中储备了多少个岗位"
+    assert speller("乌海是怎么做的") == "乌海是怎么做的"
+    assert speller("包投示的高中") == "包头市的高中"  # no name spelled right in it: a homophone

@@ -6,7 +6,16 @@ import re
 
 import pytest
 
-from app.answering.chat import HEDGES, NO_SOURCE, RELATED_TAIL, ChatConfig, ChatService, Evidence, chat_service
+from app.answering.chat import (
+    HEDGES,
+    NO_SOURCE,
+    PER_REGION_HINT,
+    RELATED_TAIL,
+    ChatConfig,
+    ChatService,
+    Evidence,
+    chat_service,
+)
 from app.answering.models import Answer, Turn
 from app.evaluation import evaluate_chat, load_qa
 from app.service import SearchService
@@ -240,6 +249,38 @@ class TestFollowUps:
         then = chat.ask("这是规划哪个专栏里的？", [Turn("user", question), Turn("assistant", first.answer)])
         assert then.status == "answered" and "专栏8:教育信息化建设工程" in then.answer
         assert then.citations[0].quote in first.answer
+        # the heading named is quoted from the document like any quote, and cited
+        assert "所在部分：专栏8:教育信息化建设工程[" in then.answer
+        assert any(c.quote == "专栏8:教育信息化建设工程" for c in then.citations)
+        assert_citations_resolve(then, service)
+
+    @pytest.mark.parametrize(
+        ("question", "said", "where", "line"),
+        [
+            (
+                "玉泉区课程思政要评多少名教学标兵？",
+                "到2025年评选课程思政教学标兵50名。",
+                "这写在规划哪个专栏",
+                "所在部分：专栏1:思政课程专项工程",
+            ),
+            (
+                "乌海的“一次办”改革是怎么回事",
+                "以“蒙速办”为入口，全面实现“网上办”“掌上办”。",
+                "这是乌海教育局材料里哪一部分讲的？",
+                "所在部分：六是数字赋能",  # a part named by the clause its paragraph opens with
+            ),
+            ("康巴什在职老师里本科以上学历占多少？", "占比95.4%。", "这个数出自哪篇报道", "出自：学在“康城”皆名校"),
+        ],
+    )
+    def test_where_something_is_said_cites_the_heading_or_title_line(
+        self, chat: ChatService, service: SearchService, question: str, said: str, where: str, line: str
+    ) -> None:
+        """Asked after an answer told in other words than ours (no quote to look up), the heading or the title
+        line is still quoted and cited, not only named in the label."""
+        then = chat.ask(where, [Turn("user", question), Turn("assistant", said)])
+        assert then.status == "answered" and line + "[" in then.answer
+        assert any(c.quote == line.split("：", 1)[1] for c in then.citations)
+        assert not then.answer.startswith(PER_REGION_HINT)  # asked where, not per region
         assert_citations_resolve(then, service)
 
     def test_where_something_is_said_takes_the_place_named_and_each_document(self, chat: ChatService) -> None:

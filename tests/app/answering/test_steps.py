@@ -168,6 +168,28 @@ class TestQuestionAnalysis:
         assert analysis.focus_missing("推动特殊教育适宜融合质量提升,翻建特教学校")
         assert not chat.analyse("玉泉区缺编多少老师？", service.retriever).focus_missing("缺编教师719名")
 
+    def test_a_word_that_names_nothing_is_not_what_is_asked(self, chat: ChatService, service: SearchService) -> None:
+        # 一直 (an adverb) and 由 (a preposition) stand next to the question word but name nothing to find
+        why = chat.analyse("玉泉区的初中学位为什么一直不够？", service.retriever)
+        assert "一直" not in [c.forms[0] for c in why.focus]
+        who = chat.analyse("玉泉区学校里的重大事项，最后由谁集体研究决定？", service.retriever)
+        assert not {"由", "最后"} & {c.forms[0] for c in who.focus}
+
+    def test_who_is_answered_by_a_body_or_a_role(self, chat: ChatService, service: SearchService) -> None:
+        who = chat.analyse("玉泉区学校里的重大事项，最后由谁集体研究决定？", service.retriever)
+        assert who.type_match("重要问题,由学校党政领导班子集体研究决定。")
+        assert not who.type_match("坚持科学决策、民主决策、依法决策。")
+
+    def test_how_many_kinds_is_answered_by_a_count_as_by_a_list(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        skills = chat.analyse("规划里要求每个学生掌握几项艺术技能？", service.retriever)
+        assert skills.answer_type == "list" and skills.type_match("使每个学生掌握1-2项艺术技能。")
+        assert not skills.type_match("大力推广覆盖全体学生的艺术体验学习活动。")
+        # which ones (哪几项) still asks for the items, not their number
+        which = chat.analyse("玉泉区规划有哪几项保障措施？", service.retriever)
+        assert not which.type_match("实施8项重点工程。")
+
     def test_words_the_corpus_never_uses_and_the_askers_own_case(
         self, chat: ChatService, service: SearchService
     ) -> None:
@@ -231,11 +253,12 @@ class TestFollowUps:
         r = service.retriever
         assert depends_on_history(question, r.gazetteer, r.index.keyword_index.tokenizer)
 
+    @pytest.mark.parametrize("question", ["为啥会这样", "这写在规划哪个专栏"])
     def test_a_question_pointing_back_with_a_question_word_only_depends_on_history(
-        self, service: SearchService
+        self, service: SearchService, question: str
     ) -> None:
         r = service.retriever
-        assert depends_on_history("为啥会这样", r.gazetteer, r.index.keyword_index.tokenizer)
+        assert depends_on_history(question, r.gazetteer, r.index.keyword_index.tokenizer)
 
     @pytest.mark.parametrize("question", ["康巴什区哪一年通过国家义务教育均衡县验收？", "乌海市教育信息化的战略是什么"])
     def test_self_contained_questions_do_not(self, service: SearchService, question: str) -> None:
@@ -355,6 +378,11 @@ class TestStoryAndFollowUpDetails:
         assert after("昆区“六大亮点”第一条是啥？", "第二条呢") == "昆区“六大亮点”第二条是啥？"
         # another stage in place of the one asked about, 教育 kept once
         assert "义务教育普惠工程" in after("玉泉区学前教育普惠工程是第几个专栏？", "那义务教育呢")
+        # a term with the same head word: 艺术技能 for 运动技能, 家庭教育 (one word) for 学校教育
+        assert after("玉泉区要求每个学生掌握几项运动技能？", "艺术技能呢") == "玉泉区要求每个学生掌握几项艺术技能？"
+        assert (
+            after("玉泉区学校教育在家校社育人里起啥作用？", "那家庭教育呢") == "玉泉区家庭教育在家校社育人里起啥作用？"
+        )
         # a stage is a stage, not a term: 中小学 is replaced whole
         assert after("玉泉区现在有多少所中小学？", "那幼儿园有几所").endswith("玉泉区现在有多少所幼儿园？")
 
