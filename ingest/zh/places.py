@@ -35,6 +35,7 @@ _ISSUER = re.compile(
 _ISSUER_LINES = 5
 _BODY_MIN_MENTIONS = 3
 _BODY_MIN_SHARE = 0.6
+_BODY_OVER_STATED = 0.8  # share of mentions a place inside the stated one needs to be the more specific reading
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,17 @@ class RegionGuess:
 
 
 def split_region(region: str) -> tuple[str, ...]:
-    """``内蒙古自治区包头市昆都仑区`` → ``("内蒙古自治区", "包头市", "昆都仑区")``."""
-    parts = tuple(_COMPONENT.findall(region.replace(" ", "")))
-    consumed = sum(len(p) for p in parts)
-    rest = region.replace(" ", "")[consumed:]
-    return parts + ((rest,) if rest else ())
+    """``内蒙古自治区包头市昆都仑区`` → ``("内蒙古自治区", "包头市", "昆都仑区")``. A name holding a suffix
+    character stays whole: 丰镇市, not 丰镇 and a place called 市 (which every 全市 and 市里 would name)."""
+    found = _COMPONENT.findall(region.replace(" ", ""))
+    rest = region.replace(" ", "")[sum(len(p) for p in found) :]
+    parts: list[str] = []
+    for part in [*found, *([rest] if rest else [])]:
+        if len(part) == 1 and parts:  # a bare suffix ends the name before it
+            parts[-1] += part
+        else:
+            parts.append(part)
+    return tuple(parts)
 
 
 class Gazetteer:
@@ -134,7 +141,23 @@ class Gazetteer:
 
     def infer_region(self, title: str | None, publisher: str | None, text: str) -> RegionGuess | None:
         """The region a document states about itself, or None: its title names it, its publisher or the
-        issuing body in its first lines does, or one place accounts for most place mentions in its body."""
+        issuing body in its first lines does, or one place accounts for most place mentions in its body. A
+        place the body is about that lies inside the one the title names is the more specific reading (a
+        title naming only 内蒙古 over a report about 康巴什区)."""
+        stated = self._stated_region(title, publisher, text)
+        body = self._body_region(text)
+        if stated is None:
+            return body
+        if (
+            body is not None
+            and body.confidence >= _BODY_OVER_STATED
+            and body.region != stated.region
+            and body.region.startswith(stated.region)
+        ):
+            return body
+        return stated
+
+    def _stated_region(self, title: str | None, publisher: str | None, text: str) -> RegionGuess | None:
         for source, confidence, value in (("title", 0.9, title), ("publisher", 0.9, publisher)):
             if value and (region := self.region_in_title(value)):
                 return RegionGuess(region, source, confidence)
@@ -142,6 +165,11 @@ class Gazetteer:
             issuer = _ISSUER.match(line.strip())
             if issuer and (region := self.region_in_title(issuer.group(1))):
                 return RegionGuess(region, "issuer", 0.8)
+        return None
+
+    def _body_region(self, text: str) -> RegionGuess | None:
+        """One place accounting for most place mentions in ``text`` (a mention of a place also counts for every
+        area containing it), or None."""
         mentions = Counter(self.path_of(self._alias_to_component[m]) for m in self.mentions(text))
         mentions.pop(None, None)
         if not mentions:

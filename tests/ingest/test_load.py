@@ -171,6 +171,14 @@ class TestRegionsFromTheText:
         )
         assert self._region(tmp_path, text) == ("内蒙古自治区包头市昆都仑区", "body")
 
+    def test_a_place_inside_the_titles_that_the_body_is_about_is_more_specific(self, tmp_path: Path) -> None:
+        # a page banner naming only the province above a report about one district (the sample's 康巴什 page)
+        text = "奋力书写内蒙古新篇章\n康巴什区新建学校3所。康巴什区学位充足。康巴什教师队伍稳定。康巴什区名校多。\n"
+        assert self._region(tmp_path, text) == ("内蒙古自治区鄂尔多斯市康巴什区", "body")
+        # the title's place stands when the body is not clearly about one place inside it
+        mixed = "包头市招生方案\n昆区按学区招生。青山区按学区招生。东河区按学区招生。\n"
+        assert self._region(tmp_path, mixed) == ("内蒙古自治区包头市", "title")
+
     def test_no_guess_when_places_are_mixed_or_absent(self, tmp_path: Path) -> None:
         mixed = "招生工作安排\n上海市、北京市、天津市、重庆市的做法值得学习。\n"
         assert self._region(tmp_path, mixed) == (None, None)

@@ -26,6 +26,7 @@ from app.answering.scope import unknown_places
 from app.service import SearchService
 from bench.calibrate import fit_ranker, fit_weights
 from ingest.models import DocumentMetadata
+from ingest.zh.places import split_region
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +268,13 @@ class TestFollowUps:
 
 
 class TestScope:
+    def test_a_place_name_holding_a_suffix_character_stays_whole(self, service: SearchService) -> None:
+        assert split_region("内蒙古自治区乌兰察布市丰镇市") == ("内蒙古自治区", "乌兰察布市", "丰镇市")
+        # so 全市 and 市里 name no place (they named 丰镇市's stray 市 and were refused as another place)
+        r = service.retriever
+        assert r.named_places("全市县域联盟内结对率是多少") == [] and r.named_places("市里每年拨多少专款") == []
+        assert r.named_places("丰镇市有几所中学") == [("内蒙古自治区", "乌兰察布市", "丰镇市")]
+
     def test_unknown_place_words_are_found_but_generic_ones_are_not(self, service: SearchService) -> None:
         assert unknown_places("深圳南山区教师交流轮岗比例是多少", service.retriever) == ["南山区"]
         assert unknown_places("玉泉区南边片区孩子学位紧张怎么办", service.retriever) == []
