@@ -10,6 +10,7 @@ from datetime import date
 
 from ingest.clean import normalise_whitespace
 from ingest.models import DocumentMetadata
+from ingest.zh.sentences import heading_of
 
 _HEAD_LINES = 40
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -73,6 +74,6 @@ def extract_metadata(text: str) -> DocumentMetadata:
 def first_title_line(cleaned: str) -> str | None:
     """A title for a document that has none: its first short line that is not a numbered heading."""
     for line in cleaned.split("\n")[:10]:
-        if 4 <= len(line) <= 60 and not line.endswith(("。", "；", ";", "：", ":")):
+        if 4 <= len(line) <= 60 and not line.endswith(("。", "；", ";", "：", ":")) and heading_of(line) is None:
             return line
     return None

@@ -183,3 +183,12 @@ class TestRegionsFromTheText:
         mixed = "招生工作安排\n上海市、北京市、天津市、重庆市的做法值得学习。\n"
         assert self._region(tmp_path, mixed) == (None, None)
         assert self._region(tmp_path, "招生工作安排\n各学校按学区招生。\n") == (None, None)
+
+
+def test_a_numbered_heading_is_not_taken_for_a_title(tmp_path: Path) -> None:
+    """A report with no title line (the sample's 昆区 one opens with a paragraph) gets none, not its first
+    numbered heading."""
+    text = "近年来,昆区深入推进教育改革,取得了积极成效。\n一、坚持“四项举措”,高起点开展拔尖人才选拔培养\n正文。\n"
+    (tmp_path / "report.txt").write_text(text, "utf-8")
+    [doc] = load_corpus(tmp_path, progress=False).documents
+    assert doc.metadata.title is None
