@@ -125,7 +125,11 @@ _SCHOOL_NAME = re.compile(
 )
 # why (not how): answered by a cause — 由于…, …导致…, 编制不足 — not by the figure the question was about
 _ASKS_WHY = re.compile(r"为什么|为啥|原因|咋回事|怎么回事|怎么会|何故")
-_CAUSE = re.compile(r"由于|因为|原因|导致|造成|致使|所以|因此|随着|受.{1,8}影响|不足|不够|缺乏|滞后|制约|未能|不到位")
+# (a plan answers why with its statement of the problem: 受…限制, 效果不理想, 结构不合理, 力量薄弱 …)
+_CAUSE = re.compile(
+    r"由于|因为|原因|导致|造成|致使|所以|因此|随着|受.{1,8}(?:影响|限制|制约)|不足|不够|缺乏|滞后|制约|未能|不到位|"
+    r"挫伤|不理想|不合理|不均衡|不平衡|薄弱|短缺|匮乏|单一|落后|难度大|压力大|偏[少低弱小]|有待"
+)
 _LOCATION = re.compile(
     r"[\u4e00-\u9fff\d]{1,10}(?:路|街|大道|大街|巷|号|小区|村|镇|楼|广场)|旁边|附近|[东西南北]侧|对面|位于|坐落"
 )

@@ -204,6 +204,10 @@ class TestQuestionAnalysis:
         why = chat.analyse("玉泉区教师为什么缺编？", service.retriever)
         assert why.asks_why and why.type_match("教师编制数的核定未能及时调整,导致新建学校教师缺编")
         assert not why.type_match("全区教师缺编共计719名")
+        # a plan answers why with its statement of the problem
+        training = chat.analyse("玉泉区为啥说老师培训效果不好？", service.retriever)
+        assert training.type_match("教师培训引进的多、走出去的少,外在的多、内在的少,培训效果不理想。")
+        assert training.type_match("中青年教师受中、高级职称岗位设置比例限制,晋升难度大")
         how = chat.analyse("玉泉区打算怎么解决教师缺编？", service.retriever)
         assert not how.asks_why and how.type_match("全区教师缺编共计719名")
 
