@@ -94,6 +94,9 @@ _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, short
 _SHORT_QUOTE_CHARS = 90
 _SHORTEST_QUOTE_CHARS = 75  # four quotes or more
 _SOURCE_PASSAGES = 5  # passages searched for the one holding a quote of the last answer
+# a question asking which part (专栏, 部分, 哪个工程) rather than which document (哪篇报道, 哪个文件)
+_ASKS_PART = re.compile(r"部分|专栏|哪[一]?节|哪[一]?章|哪[一]?条|哪块|板块|标题|哪[个项]工程")
+_TITLE_PART = 4  # characters: a shorter line is not a title line (a title may be cut over lines)
 
 
 def _quote_chars(quotes: int) -> int:
@@ -426,17 +429,16 @@ class ChatService:
 
 
 _OWN_PLACE_SHARE = 0.5
-_ASKS_PART = re.compile(r"部分|专栏|哪[一]?节|哪[一]?章|哪[一]?条|哪块|板块|标题|哪[个项]工程")
-
-
-_TITLE_PART = 4  # characters: a shorter line is not a title line (a title may be cut over lines)
 
 
 def _find_line(chunks: list[Chunk], heading: str = "", title: str = "") -> tuple[Quote, bool] | None:
-    """The first line of ``chunks`` that starts with ``heading`` (quoted up to its end), or that is a part of
-    ``title`` (a title may be cut over lines), and whether the quote is the whole line."""
-    for chunk in chunks:
-        for at, line in _lines(chunk.text):
+    """The line of ``chunks`` nearest the end that starts with ``heading`` (quoted up to its end: the heading
+    a passage stands under is the last one before it), or the first that is a part of ``title`` (a title may be
+    cut over lines); and whether the quote is the whole line."""
+    ordered = sorted(chunks, key=lambda c: c.start, reverse=bool(heading))
+    for chunk in ordered:
+        lines = list(_lines(chunk.text))
+        for at, line in reversed(lines) if heading else lines:
             if heading and line.startswith(heading):
                 length = len(heading)
             elif title and len(line) >= _TITLE_PART and line in title:
