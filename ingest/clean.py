@@ -129,6 +129,56 @@ def _publication_line(lines: list[str]) -> str | None:
     return None
 
 
+# a paragraph of running text (it has a clause break) that stops mid-sentence, and the line that goes on with it
+_STOPS_MID_SENTENCE = re.compile(r"[，,].*[\u4e00-\u9fff\w]$")
+_GOES_ON = re.compile(r"^[\u4e00-\u9fff\d]")
+_NEW_ITEM = re.compile(r"^[一二三四五六七八九十]+是|^——")
+_CAPTION = re.compile(r"^[^，,。]{4,40}。$")  # a short sentence of its own (a photo caption: 某校举办…活动。)
+
+
+def _join_broken_paragraphs(lines: list[str]) -> list[str]:
+    """Lines with a paragraph broken mid-sentence (a page break in the source: "…各类培训达" then
+    "1700多场,受益家长达3万多人。") joined, so the sentence, and its figure, can be quoted whole. A photo caption
+    standing in the break (a short sentence of its own) goes after the joined paragraph. Headings, new items
+    (二是…), metadata and chrome lines are never joined."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if out and _stops_mid_sentence(out[-1]):
+            if _goes_on(line):
+                out[-1] += line
+                i += 1
+                continue
+            if _is_caption(line) and i + 1 < len(lines) and _goes_on(lines[i + 1]):
+                out[-1] += lines[i + 1]
+                out.append(line)
+                i += 2
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _stops_mid_sentence(line: str) -> bool:
+    return len(line) >= _MIN_BODY and bool(_STOPS_MID_SENTENCE.search(line)) and heading_of(line) is None
+
+
+def _goes_on(line: str) -> bool:
+    return (
+        bool(_GOES_ON.match(line))
+        and not _NEW_ITEM.match(line)
+        and heading_of(line) is None
+        and not is_chrome_line(line)
+        and not PUBLICATION_LINE.search(line)
+        and not _CAPTION.match(line)
+    )
+
+
+def _is_caption(line: str) -> bool:
+    return bool(_CAPTION.match(line)) and not _NEW_ITEM.match(line) and heading_of(line) is None
+
+
 def clean_text(text: str) -> str:
     """Return the document body: chrome removed, paragraphs one per line, no blank runs. The publication line
     (发布日期: … 来源: …) is kept, once, after the title."""
@@ -146,7 +196,7 @@ def clean_text(text: str) -> str:
         for ln, c in zip(lines, chrome, strict=True)
         if not c or len(ln) > _LONG_LINE or not body_elsewhere
     ]
-    kept = [ln for ln in kept if ln]
+    kept = _join_broken_paragraphs([ln for ln in kept if ln])
     if published and body_elsewhere and kept and published not in kept:
         kept.insert(1, published)
     return "\n".join(kept)

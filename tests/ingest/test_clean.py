@@ -124,3 +124,32 @@ class TestMetadata:
         meta = extract_metadata("关于做好招生工作的通知\n文号:乌教发〔2023〕15号\n发布日期:2023年5月6日\n正文。")
         assert meta.doc_number == "乌教发〔2023〕15号"
         assert meta.date == "2023-05-06"
+
+
+def test_a_paragraph_broken_mid_sentence_is_joined() -> None:
+    """A page break in the source cut "…各类培训达" from "1700多场…": the figure must stay in its sentence."""
+    text = (
+        "康巴什区组建家庭教育指导师团,“薪火讲堂”开办7年来,各类培训达\n\n1700多场,受益家长达3万多人。\n"
+        "自建区以来,康巴什区始终把教育摆在优先发展的战略地\n康巴什区第二中学举办“垃圾分类从我做起”主题活动。\n"
+        "位,作为最亮丽的民生工程优先发展。\n"
+    )
+    cleaned = clean_text(text).split("\n")
+    assert cleaned[0].endswith("各类培训达1700多场,受益家长达3万多人。")
+    # a photo caption standing in the break goes after the paragraph it broke
+    assert cleaned[1:] == [
+        "自建区以来,康巴什区始终把教育摆在优先发展的战略地位,作为最亮丽的民生工程优先发展。",
+        "康巴什区第二中学举办“垃圾分类从我做起”主题活动。",
+    ]
+
+
+def test_headings_items_and_metadata_are_not_joined() -> None:
+    lines = [
+        "二、打造“六大亮点”,高标准推动教育扩容提质",  # a heading
+        "一是“抓主线”爱国主义教育走深走实,国家统编教材使用率实现100%。",
+        "近年来,全区教育事业稳步发展,各项工作取得了积极成效",
+        "二是破“五唯”教育改革成效显著。",  # a new item, though short and whole like a caption
+        "三是“强队伍”,教师队伍建设成效明显,先后培养了一批名师",
+        "发布日期: 2022-07-04 14:40 来源: 政府办公室",
+    ]
+    cleaned = clean_text("\n".join(lines)).split("\n")
+    assert sorted(cleaned) == sorted(lines)  # each line kept whole, none joined to another
