@@ -59,6 +59,7 @@ from app.answering.verify import VerifiedStream
 from app.config import Settings
 from index.retrieve import Hit, HybridRetriever, SearchFilters
 from ingest.models import Chunk
+from ingest.zh.places import split_region
 from ingest.zh.script import to_simplified
 from ingest.zh.stages import stage_words_in
 from ingest.zh.synonyms import Lexicon
@@ -84,6 +85,8 @@ HEDGES = {
 }
 RELATED_TAIL = "最相关的内容如下，请对照原文核实："
 PER_REGION_HINT = "各地区的情况不同："
+OTHER_AREA_PART = "注意：以下是{quoted}的说法，不是{asked}整体的。"
+OTHER_AREA_WHOLE = "注意：以下是{quoted}的说法，不是专门针对{asked}的。"
 WHERE_PART = "所在部分："
 WHERE_DOCUMENT = "出自："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
@@ -379,8 +382,9 @@ class ChatService:
         chosen = choose(scored, analysis, thresholds.extra)
         quotes = [trim(c, analysis) for c in chosen]
         first = chosen[0].hit.chunk
+        caveat = [(line, [])] if (line := _other_area(analysis.places, first.metadata.region)) else []
         if not analysis.asks_source:
-            return cite([(lead(first.metadata), quotes)])
+            return cite([*caveat, (lead(first.metadata), quotes)])
         return cite([(lead(first.metadata, first.section_path), quotes), *self._heading_line(first, evidence.query)])
 
     def _heading_line(self, chunk: Chunk, question: str) -> list[tuple[str, list[Quote]]]:
@@ -458,6 +462,20 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         if line:
             yield offset + raw.index(line), line
         offset += len(raw) + 1
+
+
+def _other_area(places: Sequence[tuple[str, ...]], region: str | None) -> str:
+    """A line saying the quote is about another area than the one asked about: a district's document for a
+    question on its city (包头市 asked, 昆都仑区 quoted), or a city's for a question on a district it does not
+    otherwise cover (青山区 asked, 包头市 quoted). Empty when it is the place asked about, or several are."""
+    if len(places) != 1 or not region:
+        return ""
+    asked, quoted = places[0], split_region(region)
+    if quoted[: len(asked)] == asked and len(quoted) > len(asked):
+        return OTHER_AREA_PART.format(asked=asked[-1], quoted=quoted[-1])
+    if asked[: len(quoted)] == quoted and len(asked) > len(quoted):
+        return OTHER_AREA_WHOLE.format(asked=asked[-1], quoted=quoted[-1])
+    return ""
 
 
 def _own_place_first(scored: list[Candidate]) -> list[Candidate]:

@@ -71,13 +71,20 @@ def elliptical(question: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer)
 
 
 def says_nothing(question: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> bool:
-    """Whether ``question`` has no word of its own beyond a place, stage or year (还有吗, 那初中呢, 玉泉区呢): said
-    first, with nothing before it to complete it, nothing can be looked up."""
+    """Whether ``question`` has no word of its own beyond a place, stage or year and leans on something said
+    before (还有吗, 那初中呢, 玉泉区呢, 为什么): said first, with nothing before it to complete it, nothing can be
+    looked up. A school stage asked about in a place (玉泉区有几所小学, 康巴什小学怎么样), or a place with a
+    question word (昆区是哪里), is a question of its own."""
     bare = _bare(question)
     if len(bare) > _SHORT_ASK:
         return False
     core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", bare))
-    return not _own_words(_without_subjects(_YEAR.sub(" ", core), gazetteer), tokenizer)
+    if _own_words(_without_subjects(_YEAR.sub(" ", core), gazetteer), tokenizer):
+        return False
+    if _ELLIPSIS_START.match(bare) or bare.endswith("呢") or asks_more(question):
+        return True
+    asks = bool(_ASKS.search(bare))
+    return not stage_words_in(bare) and not (gazetteer.components_in(bare) and asks)
 
 
 def _without_subjects(text: str, gazetteer: Gazetteer) -> str:
@@ -196,6 +203,8 @@ def _swap_head(previous: str, term: str, tokenizer: ChineseTokenizer) -> str | N
 
 
 _MARKER_SPLIT = re.compile(r"\[\d+\]|……|\n")
+_MARKER = re.compile(r"\[\d+\]")
+_MARKED = re.compile(r"([^\n\[\]]*)\[\d+\]")  # the text a citation marker closes
 _LABEL_END = re.compile(r"：")  # a label (玉泉区《…》「section」：) ends with a full-width colon
 _MIN_QUOTE = 8  # characters of a quote that identify its passage
 _OWN_ASK = re.compile(r"多少|几|什么|啥|为什么|怎么|如何|是否|吗|有没有|能不能")
@@ -209,7 +218,11 @@ def previous_quotes(history: Sequence[Turn]) -> list[str]:
 
 def quotes_of(answer: str) -> list[str]:
     """The quotes of ``answer``, in the order it gave them: its text between citation markers, each without the
-    label it was led by (玉泉区《…》（2022年7月）：), or whole when the colon may be the quote's own."""
+    label it was led by (玉泉区《…》（2022年7月）：), or whole when the colon may be the quote's own. In an answer
+    with markers, text no marker closes (a hedge, a note on whose figure it is) is not a quote; an answer
+    without any (one the client wrote) is all quote."""
+    if _MARKER.search(answer):
+        answer = "\n".join(m.group(1) for m in _MARKED.finditer(answer))
     quotes = []
     for piece in _MARKER_SPLIT.split(answer):
         piece = piece.strip()

@@ -151,11 +151,19 @@ class TestThreeStates:
         answer = chat.ask(question)
         assert answer.status == "refused" and answer.refusal_reason == "no_evidence" and not answer.citations
 
-    @pytest.mark.parametrize("question", ["还有吗？", "那初中呢", "？？"])
+    @pytest.mark.parametrize("question", ["还有吗？", "那初中呢", "？？", "玉泉区呢", "为什么？", "玉泉区"])
     def test_a_first_question_that_says_nothing_is_asked_again(self, chat: ChatService, question: str) -> None:
         answer = chat.ask(question)
         assert answer.status == "refused" and answer.refusal_reason == "unclear" and not answer.citations
         assert answer.answer.startswith("请把问题说完整一些")
+
+    @pytest.mark.parametrize("question", ["玉泉区有多少所小学", "康巴什小学怎么样", "玉泉区初中咋样"])
+    def test_a_place_and_a_stage_or_a_question_word_is_a_question(self, chat: ChatService, question: str) -> None:
+        """Said first, a stage asked about in a place, or a place with a question word, asks something."""
+        reply = chat.ask(question)
+        assert reply.refusal_reason != "unclear" and reply.citations
+        if question == "玉泉区有多少所小学":
+            assert "小学24所" in reply.answer
 
     def test_a_place_typed_as_a_homophone_is_answered_from_its_documents(self, chat: ChatService) -> None:
         answer = chat.ask("坤区教育支出占公共预算多少")
@@ -211,6 +219,15 @@ class TestJurisdiction:
         answer = chat.ask("昆区县管校聘储备多少个岗位")
         assert "200个岗位" in answer.answer and "300个岗位" not in answer.answer
         assert answer.citations[0].doc_id.startswith("000")
+
+    def test_a_quote_about_another_area_than_asked_says_so(self, chat: ChatService) -> None:
+        """A city asked about, a district's document quoted (and the other way round): the answer says whose
+        figure it is, before the quote (the 26% is 昆区's, 10 points above the city's)."""
+        city = chat.ask("包头市教育支出占公共预算多少")
+        assert city.answer.startswith("注意：以下是昆都仑区的说法，不是包头市整体的。") and "26%" in city.answer
+        district = chat.ask("包头市青山区教育集团有几个")
+        assert district.answer.startswith("注意：以下是包头市的说法，不是专门针对青山区的。")
+        assert not chat.ask("昆区教育支出占公共预算多少").answer.startswith("注意")
 
     def test_named_place_is_answered_only_from_its_documents(self, chat: ChatService) -> None:
         answer = chat.ask("昆区集团化办学覆盖多少所学校？")

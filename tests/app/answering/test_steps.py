@@ -376,6 +376,15 @@ class TestStoryAndFollowUpDetails:
             "专栏3:学前教育普惠工程",
         ]
         assert previous_quotes([Turn("user", "…")]) == []
+        # a note no marker closes is not a quote; an answer without markers (the client's own) is all quote
+        noted = "注意：以下是昆都仑区的说法，不是包头市整体的。\n昆都仑区《新高地》：教育支出占公共预算支出26%。[1]"
+        assert previous_quotes([Turn("assistant", noted)]) == [
+            "教育支出占公共预算支出26%。",
+            "昆都仑区《新高地》：教育支出占公共预算支出26%。",
+        ]
+        assert previous_quotes([Turn("assistant", "占公共预算支出26%，超全市10个百分点。")]) == [
+            "占公共预算支出26%，超全市10个百分点。"
+        ]
 
     def test_a_bare_term_takes_the_place_of_the_quoted_one_it_parallels(self, service: SearchService) -> None:
         r = service.retriever
