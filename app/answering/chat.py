@@ -382,10 +382,12 @@ class ChatService:
         chosen = choose(scored, analysis, thresholds.extra)
         quotes = [trim(c, analysis) for c in chosen]
         first = chosen[0].hit.chunk
-        caveat = [(line, [])] if (line := _other_area(analysis.places, first.metadata.region)) else []
+        note = _other_area(analysis.places, first.metadata.region)
+        caveat: list[tuple[str, list[Quote]]] = [(note, [])] if note else []
         if not analysis.asks_source:
             return cite([*caveat, (lead(first.metadata), quotes)])
-        return cite([(lead(first.metadata, first.section_path), quotes), *self._heading_line(first, evidence.query)])
+        where = self._heading_line(first, evidence.query)
+        return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])
 
     def _heading_line(self, chunk: Chunk, question: str) -> list[tuple[str, list[Quote]]]:
         """For a question asking where something is said: the heading it stands under (哪个专栏, 哪一部分, 哪个工程)
