@@ -4,9 +4,11 @@ Only a question that depends on the previous turn inherits its topic: an
 elliptical one (那…呢, …呢 on its own, a bare place, stage or year, few words) or
 one that points back (这是哪个文件说的, 他们还一起干啥). Inheriting means: the
 previous user question, with the place, school stage or year the follow-up
-names put in place of the old ones, and the follow-up's own words put first
-(they say what is asked now); a question pointing back also gets the start of
-the previous answer, which is what it points at.
+names put in place of the old ones, told before the follow-up's own words as
+their context (玉泉区教师缺编多少人。教育集团有几个: what is asked now is the
+last sentence, and the previous question weighs as a story's context does); a
+question pointing back also gets the start of the previous answer, which is
+what it points at.
 
 A self-contained question keeps its own topic; when it names no place but
 shares a word with the previous question, it keeps that question's place
@@ -162,7 +164,9 @@ def _completed(question: str, last: str, gazetteer: Gazetteer, tokenizer: Chines
         last, core = swapped, ""
     if _ASKS.search(core) and answer_type_of(core) != answer_type_of(last):
         last = without_question_words(last)  # it asks another way (为什么 after 缺多少): the previous gives the topic
-    return f"{core} {last}".strip() if core else last
+    # told before the follow-up as its context: the follow-up is what is asked now, the previous question
+    # weighs as a story's context does (split_ask), so its words do not make the old answer win again
+    return f"{last.rstrip('？?。 ')}。{core}" if core else last
 
 
 def _swap_term(previous: str, term: str, tokenizer: ChineseTokenizer) -> str | None:

@@ -328,8 +328,17 @@ class TestFollowUps:
         first = chat.ask(question)
         assert "719名" in first.answer
         why = chat.ask("为什么？", [Turn("user", question), Turn("assistant", first.answer)])
-        assert why.query == "为什么 玉泉区教师缺编"
+        assert why.query == "玉泉区教师缺编。为什么"  # the previous question is the context of what is asked
         assert "导致" in why.answer and "719名" not in why.answer
+
+    def test_a_follow_up_on_another_thing_does_not_get_the_last_answer_again(self, chat: ChatService) -> None:
+        """那教育集团有几个 after 缺编多少: the previous question is context, not what is asked (the probe found the
+        719 缺编 sentence answered again, confidently)."""
+        question = "玉泉区教师缺编多少人？"
+        first = chat.ask(question)
+        then = chat.ask("那教育集团有几个？", [Turn("user", question), Turn("assistant", first.answer)])
+        assert then.query.endswith("。教育集团有几个")
+        assert not (then.status == "answered" and "719名" in then.answer)
 
     def test_asking_for_more_quotes_what_was_not_said_yet(self, chat: ChatService) -> None:
         history: list[Turn] = []
