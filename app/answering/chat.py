@@ -61,6 +61,7 @@ from index.retrieve import Hit, HybridRetriever, SearchFilters
 from ingest.models import Chunk
 from ingest.zh.places import split_region
 from ingest.zh.script import to_simplified
+from ingest.zh.sentences import heading_of
 from ingest.zh.stages import stage_words_in
 from ingest.zh.synonyms import Lexicon
 
@@ -87,6 +88,7 @@ RELATED_TAIL = "最相关的内容如下，请对照原文核实："
 PER_REGION_HINT = "各地区的情况不同："
 OTHER_AREA_PART = "注意：以下是{quoted}的说法，不是{asked}整体的。"
 OTHER_AREA_WHOLE = "注意：以下是{quoted}的说法，不是专门针对{asked}的。"
+ITEM_INDENT = "　"  # an item listed under a heading, on its own line
 WHERE_PART = "所在部分："
 WHERE_DOCUMENT = "出自："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
@@ -97,6 +99,11 @@ _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, short
 _SHORT_QUOTE_CHARS = 90
 _SHORTEST_QUOTE_CHARS = 75  # four quotes or more
 _SOURCE_PASSAGES = 5  # passages searched for the one holding a quote of the last answer
+# an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
+_ITEM_MARK = re.compile(
+    r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
+)
+_OPENING_CLAUSE = re.compile(r"[^，,：:。；;！？]{2,40}")
 # a question asking which part (专栏, 部分, 哪个工程) rather than which document (哪篇报道, 哪个文件)
 _ASKS_PART = re.compile(r"部分|专栏|哪[一]?节|哪[一]?章|哪[一]?条|哪块|板块|标题|哪[个项]工程")
 _TITLE_PART = 4  # characters: a shorter line is not a title line (a title may be cut over lines)
@@ -113,6 +120,7 @@ class ChatConfig:
     context_passages: int = Settings.model_fields["context_passages"].default
     max_regions: int = 4  # regions shown in a per-region answer; more are named in one line
     places_passages: int = 12  # passages read for a question asking which places do something
+    max_items: int = 8  # items listed under a heading quoted as an answer
 
 
 @dataclass(frozen=True)
@@ -385,9 +393,39 @@ class ChatService:
         note = _other_area(analysis.places, first.metadata.region)
         caveat: list[tuple[str, list[Quote]]] = [(note, [])] if note else []
         if not analysis.asks_source:
-            return cite([*caveat, (lead(first.metadata), quotes)])
+            items: list[tuple[str, list[Quote]]] = []
+            if len(chosen) == 1 and analysis.answer_type in ("list", "other") and heading_of(chosen[0].text.strip()):
+                # 六大工程是什么: the six under the heading, one per line, not the heading alone
+                items = [(ITEM_INDENT, [item]) for item in self._items_under(chosen[0])]
+            return cite([*caveat, (lead(first.metadata), quotes), *items])
         where = self._heading_line(first, evidence.query)
         return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])
+
+    def _items_under(self, heading: Candidate) -> list[Quote]:
+        """The items a heading quoted as an answer announces (三、实施“六大工程”…: 一是实施领航工程, 二是实施启航工程
+        …): the opening clause of each paragraph under it that opens with an item mark of the first kind found
+        there (一是, （一）, 1.), in order, at most ``max_items``."""
+        chunk = heading.hit.chunk
+        under = [
+            c
+            for c in self.search.retriever.index.chunks
+            if c.doc_id == chunk.doc_id and c.start >= chunk.start and c.section == chunk.section
+        ]
+        items: dict[str, Quote] = {}
+        kind: str | None = None
+        for c in sorted(under, key=lambda c: c.start):
+            for at, line in _lines(c.text):
+                mark = _ITEM_MARK.match(line)
+                if not mark or c.start + at <= chunk.start + heading.start:
+                    continue
+                style = next(name for name, value in mark.groupdict().items() if value)
+                kind = kind or style
+                clause = _OPENING_CLAUSE.match(line)
+                if style != kind or clause is None or clause.group(0) in items:
+                    continue
+                end = at + len(clause.group(0))
+                items[clause.group(0)] = Quote(Candidate(Hit(c, 1.0, 0.0, 0.0, 0), 0, at, end, ()), at, end)
+        return list(items.values())[: self.config.max_items]
 
     def _heading_line(self, chunk: Chunk, question: str) -> list[tuple[str, list[Quote]]]:
         """For a question asking where something is said: the heading it stands under (哪个专栏, 哪一部分, 哪个工程)

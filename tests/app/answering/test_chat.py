@@ -99,6 +99,15 @@ class TestExtractiveAnswers:
         assert scores["useful_acc"] >= 0.8
         assert scores["unanswerable_answered"] == 0.0
 
+    def test_a_heading_answer_lists_the_items_under_it(self, chat: ChatService, service: SearchService) -> None:
+        """六大工程是什么: the heading alone restates the question; the six are the paragraphs under it."""
+        answer = chat.ask("昆区六大工程是什么")
+        lines = answer.answer.split("\n")
+        assert "六大工程" in lines[0] and len(lines) == 7
+        for n, name in enumerate(("领航", "启航", "引航", "助航", "护航", "续航"), start=1):
+            assert name + "工程" in lines[n] and lines[n].startswith("　")
+        assert_citations_resolve(answer, service)
+
 
 class TestThreeStates:
     @pytest.mark.parametrize(
