@@ -99,6 +99,13 @@ class TestExtractiveAnswers:
         assert scores["useful_acc"] >= 0.8
         assert scores["unanswerable_answered"] == 0.0
 
+    def test_quotes_shown_one_after_another_mark_the_text_between(self, chat: ChatService) -> None:
+        """Two sentences of one passage that are not next to each other are shown with …… between them, so
+        "巩固率95.35%;" and "2020年在校生5147人。" (a 高中 figure) do not read as one statement."""
+        answer = chat.ask("玉泉区2018年在园幼儿多少人")
+        assert "巩固率95.35%;[1]……2020年在校生5147人" in answer.answer
+        assert "毛入园率为65%;[1]2020年在园幼儿8483人" in answer.answer  # next to each other: no mark
+
     def test_a_heading_answer_lists_the_items_under_it(self, chat: ChatService, service: SearchService) -> None:
         """六大工程是什么: the heading alone restates the question; the six are the paragraphs under it."""
         answer = chat.ask("昆区六大工程是什么")
