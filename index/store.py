@@ -38,7 +38,7 @@ from ingest.zh.tokens import ChineseTokenizer
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-CHUNKER_VERSION = 9  # bump when chunking or index-text rules change: unchanged documents are re-chunked
+CHUNKER_VERSION = 10  # bump when chunking or index-text rules change: unchanged documents are re-chunked
 _CURRENT = "current"
 _BUILDS = "builds"
 _MANIFEST = "manifest.json"

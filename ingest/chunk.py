@@ -35,8 +35,10 @@ class Span:
 
 
 def _balanced(text: str) -> bool:
-    """No closing mark without its opening one (a line broken in the middle of a title: "四五规划》等…")."""
-    return all(text.count(a) >= text.count(b) for a, b in ("《》", "“”", "（）", "()"))
+    """Every quotation mark and bracket closed and opened within ``text``: a clause cut inside a quote
+    ("本着“一体化构建" of "本着“一体化构建,融合化推进”的原则") or a line broken in a title ("四五规划》等…") is no
+    section label."""
+    return all(text.count(a) == text.count(b) for a, b in ("《》", "“”", "（）", "()"))
 
 
 def _is_title_like(line: str) -> bool:

@@ -152,6 +152,8 @@ def test_a_report_without_numbered_headings_is_divided_by_its_subtitles() -> Non
     assert PolicyTextSplitter(60, 0).split_spans(lead)[0].section == ("六是数字赋能",)
     broken = "四五规划》等支撑文件,为全区教育事业发展提供了政策保障和行动指南。"  # a line broken inside a title
     assert PolicyTextSplitter(60, 0).split_spans(broken)[0].section == ()
+    cut = "本着“一体化构建,融合化推进”的原则,从体制机制一体化、队伍建设一体化等方面推进。"  # a clause cut in a quote
+    assert PolicyTextSplitter(60, 0).split_spans(cut)[0].section == ()
     # the first line is the document's title, not a section of it
     titled = (
         "内蒙古包头市:“五大工程”让孩子享有公平优质教育\n近日,教育部公布2023年全国100个基础教育领域实践创新典型案例。\n"
