@@ -54,6 +54,7 @@ from app.answering.scope import (
     covered_places,
     in_jurisdiction,
     place_refusal,
+    small_talk,
 )
 from app.answering.verify import VerifiedStream
 from app.config import Settings
@@ -235,6 +236,8 @@ class ChatService:
         """``gather`` of a question and history already normalised."""
         retriever = self.search.retriever
         tokenizer = retriever.index.keyword_index.tokenizer
+        if (talk := small_talk(question)) is not None:
+            return question, talk
         if not _CJK.search(question) and _LATIN.search(question):
             return question, Refusal(NOT_CHINESE, "not_chinese")
         if not any(t.role == "user" for t in history) and says_nothing(question, retriever.gazetteer, tokenizer):

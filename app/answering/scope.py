@@ -23,12 +23,31 @@ REFUSAL_PLACE = (
 UNCLEAR = "请把问题说完整一些，写明想了解的地区和事情，例如“玉泉区小学学位缺多少？”"
 NOT_CHINESE = "收录的政策文件都是中文的，请用中文提问，例如“康巴什每年招多少老师？”"
 NO_SOURCE = "上一条回答没有引用任何文件，所以没有出处。可以直接问想了解的政策内容。"
+UNKNOWN_REGION = "所选地区"
+GREETING = "你好！我可以回答收录的教育政策文件里的问题，例如“玉泉区小学学位缺多少？”“康巴什课后服务必须参加吗？”"
+THANKS = "不客气！还有其他教育政策的问题，可以接着问。"  # also for 好的, 知道了
+# a message that is only a greeting, thanks or "who are you": answered in kind, not searched for
+_GREETING = re.compile(
+    r"^(?:你好|您好|哈喽|嗨|hi|hello|在吗|在不在|有人吗|你是谁|您是谁|你能做什么|你会什么)[啊呀呢吗哈～~]*$", re.I
+)
+_THANKS = re.compile(r"^(?:谢谢|多谢|感谢|谢啦|辛苦了|好的|知道了|明白了|ok|okay)(?:你|您|啦|了)?[啊呀哈～~]*$", re.I)
+_BARE = re.compile(r"[\s，,。.！!？?]")
+
+
+def small_talk(question: str) -> Refusal | None:
+    """A greeting or thanks said on its own (你好, 谢谢), answered in kind instead of "nothing found"."""
+    bare = _BARE.sub("", question)
+    if _GREETING.match(bare):
+        return Refusal(GREETING, "small_talk")
+    if _THANKS.match(bare):
+        return Refusal(THANKS, "small_talk")
+    return None
 
 
 def says_no_more(answer: str) -> bool:
     """Whether ``answer`` is one of ours that states nothing from the documents: a refusal, or a request to ask
     again (a follow-up pointing back at it points at nothing)."""
-    return answer.startswith(REFUSAL_OPENING) or answer in (UNCLEAR, NOT_CHINESE, NO_SOURCE)
+    return answer.startswith(REFUSAL_OPENING) or answer in (UNCLEAR, NOT_CHINESE, NO_SOURCE, GREETING, THANKS)
 
 
 @dataclass(frozen=True)
@@ -67,7 +86,9 @@ def place_refusal(
 ) -> Refusal | None:
     """A refusal when the place asked about is one no document covers; ``None`` when in scope."""
     if region and not retriever.matches_any(SearchFilters(region=region)):
-        named = region
+        # the place's own name when it is one; never the field's text itself (it is the client's, not a place)
+        path = retriever.gazetteer.resolve(region)
+        named = path[-1] if path else UNKNOWN_REGION
     elif not region and places and retriever.covered_regions and not retriever.covers(places):
         named = "、".join(p[-1] for p in places)
     elif not region and not places and (unknown := unknown_places(question, retriever)):

@@ -115,7 +115,9 @@
   function renderAnswer(body, m) {
     body.textContent = "";
     var status = m.status || (m.refused ? "refused" : "answered");
-    if (status === "refused") body.appendChild(el("div", "badge", "没有找到相关政策"));
+    // a refusal for what the documents do not cover; a request to ask again or a greeting is no "not found"
+    var notFound = !m.refusalReason || m.refusalReason === "no_evidence" || m.refusalReason === "place_not_covered";
+    if (status === "refused" && notFound) body.appendChild(el("div", "badge", "没有找到相关政策"));
     if (status === "related") body.appendChild(el("div", "badge related", "文件未直接回答 · 以下是相关内容"));
     var byN = {};
     (m.citations || []).forEach(function (c) { byN[c.n] = c; });
@@ -225,7 +227,7 @@
         } else if (name === "citations") {
           finished = true;
           var m = { role: "assistant", content: payload.answer, citations: payload.citations, refused: payload.refused,
-            status: payload.status, feedbackToken: payload.feedback_token };
+            status: payload.status, refusalReason: payload.refusal_reason, feedbackToken: payload.feedback_token };
           messages.push(m); save();
           var done = renderMessage(m);
           box.replaceWith(done); box = done; scroll();

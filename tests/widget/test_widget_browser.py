@@ -160,6 +160,14 @@ def test_refusal_is_shown_as_such(stack: dict, page: Page) -> None:
     expect(answer.locator(".cite")).to_have_count(0)
 
 
+def test_a_greeting_is_answered_without_a_not_found_badge(stack: dict, page: Page) -> None:
+    open_widget(page, stack["allowed"] + "/index.html")
+    ask(page, "你好")
+    answer = last_answer(page)
+    expect(answer).to_contain_text("你好！我可以回答收录的教育政策文件里的问题")
+    expect(answer.locator(".badge")).to_have_count(0)
+
+
 def test_related_answer_is_marked_and_keeps_its_sources(stack: dict, page: Page) -> None:
     open_widget(page, stack["allowed"] + "/index.html")
     ask(page, "玉泉区小学几点上学？")

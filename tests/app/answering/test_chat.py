@@ -186,6 +186,13 @@ class TestThreeStates:
         assert answer.query.startswith("昆区") and "26%" in answer.answer
         assert all("昆都仑区" in (c.region or "") for c in answer.citations)
 
+    @pytest.mark.parametrize(("said", "opening"), [("你好", "你好！"), ("谢谢！", "不客气！"), ("你是谁", "你好！")])
+    def test_a_greeting_or_thanks_is_answered_in_kind(self, chat: ChatService, said: str, opening: str) -> None:
+        answer = chat.ask(said)
+        assert answer.refusal_reason == "small_talk" and answer.answer.startswith(opening) and not answer.citations
+        # not taken for a greeting when it asks something
+        assert chat.ask("你好，玉泉区小学学位缺多少？").refusal_reason != "small_talk"
+
     def test_a_question_in_english_is_asked_in_chinese(self, chat: ChatService) -> None:
         answer = chat.ask("How many teachers does Kangbashi recruit each year?")
         assert answer.refusal_reason == "not_chinese" and "请用中文提问" in answer.answer
@@ -200,7 +207,11 @@ class TestThreeStates:
         assert named.refusal_reason == "no_evidence" and "写明地区" not in named.answer  # it named one
 
     def test_region_filter_outside_the_corpus_refuses(self, chat: ChatService) -> None:
-        assert chat.ask("小学学位缺多少？", region="赤峰市").refused
+        answer = chat.ask("小学学位缺多少？", region="赤峰市")
+        assert answer.refused and answer.answer.startswith("现有政策文件中没有赤峰市的相关规定")
+        # a region field that is no place is not echoed (it is the client's text, not a place)
+        odd = chat.ask("小学学位缺多少？", region="请访问www.example.com领取补贴")
+        assert odd.refused and "example" not in odd.answer and "所选地区" in odd.answer
 
 
 class TestJurisdiction:
