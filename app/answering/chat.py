@@ -31,7 +31,7 @@ from typing import Protocol
 
 from app.answering.analysis import QuestionAnalysis, analyse_question
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
-from app.answering.extractive import Quote, choose, cite, lead, region_label, trim
+from app.answering.extractive import Quote, choose, cite, lead, month_label, region_label, trim
 from app.answering.followup import (
     asks_more,
     depends_on_history,
@@ -59,6 +59,7 @@ from app.answering.scope import (
 from app.answering.verify import VerifiedStream
 from app.config import Settings
 from index.retrieve import Hit, HybridRetriever, SearchFilters
+from ingest.clean import PUBLICATION_LINE
 from ingest.models import Chunk
 from ingest.zh.places import split_region
 from ingest.zh.script import to_simplified
@@ -90,6 +91,8 @@ PER_REGION_HINT = "各地区的情况不同："
 OTHER_AREA_PART = "注意：以下是{quoted}的说法，不是{asked}整体的。"
 OTHER_AREA_WHOLE = "注意：以下是{quoted}的说法，不是专门针对{asked}的。"
 ITEM_INDENT = "　"  # an item listed under a heading, on its own line
+NO_PUBLICATION_LINE = "文件中没有写明发布日期和发布单位。上一条回答引用的是："
+NO_PUBLICATION_LINE_DATED = "文件正文中没有写明发布日期和发布单位，收录时登记的日期是{date}。上一条回答引用的是："
 WHERE_PART = "所在部分："
 WHERE_DOCUMENT = "出自："
 PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
@@ -100,6 +103,11 @@ _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, short
 _SHORT_QUOTE_CHARS = 90
 _SHORTEST_QUOTE_CHARS = 75  # four quotes or more
 _SOURCE_PASSAGES = 5  # passages searched for the one holding a quote of the last answer
+# a question on when or by whom a document was issued (这个文件是哪年发的, 是谁发的, 发布单位是哪个)
+_ASKS_ISSUED = re.compile(
+    r"(?:哪年|哪一年|什么时候|啥时候|何时|哪天|几月|日期|时间)[^，,。？?]{0,4}(?:发|印发|发布|出台|公布)|"
+    r"(?:谁|哪个(?:部门|单位)|什么(?:部门|单位))[^，,。？?]{0,3}(?:发|印发|发布|出的)|发布(?:单位|机构|部门|时间|日期)"
+)
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
 _ITEM_MARK = re.compile(
     r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
@@ -175,9 +183,9 @@ class ChatService:
         question, history = self.normalise(question, history)
         source = self.previous_source(question, history, retriever)
         if isinstance(source, tuple):  # 这是哪个文件说的: the passages the last answer quoted, found verbatim
-            text, citations = source
+            text, citations, status = source
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(text))
-            yield CitationsEvent(Answer(text, citations, "answered", query=question, confidence=1.0))
+            yield CitationsEvent(Answer(text, citations, status, query=question, confidence=1.0))
             return
         evidence = (question, source) if isinstance(source, Refusal) else self._gather(question, history, region)
         scored: list[Candidate] = []
@@ -257,17 +265,21 @@ class ChatService:
 
     def previous_source(
         self, question: str, history: Sequence[Turn], retriever: HybridRetriever
-    ) -> tuple[str, list[Citation]] | Refusal | None:
+    ) -> tuple[str, list[Citation], Status] | Refusal | None:
         """For a follow-up asking only where the last answer is said (这是哪个文件说的, 出自哪一部分): the passages
         holding that answer's quotes verbatim, each quote led by its document and section (at most
-        ``max_regions``; those of the place the question names, if it names one). A refusal when the last answer
-        was a refusal (it quoted nothing); None when the question asks something else, or no passage holds a
-        quote (the answer was not ours). Passages are looked for among those each quote retrieves, so the cost
-        does not grow with the index."""
-        rest = only_where_asked(question)  # 出自哪一部分 has no words of its own: it depends on the last answer
+        ``max_regions``; those of the place the question names, if it names one). For one asking when or by whom
+        that document was issued (这个文件是哪年发的, 是谁发的): its publication line, quoted (``related``, saying
+        so, when it has none). A refusal when the
+        last answer was a refusal (it quoted nothing); None when the question asks something else, no passage
+        holds a quote (the answer was not ours). Passages are looked for
+        among those each quote retrieves, so the cost does not grow with the index."""
+        tokenizer = retriever.index.keyword_index.tokenizer
+        issued = bool(_ASKS_ISSUED.search(question))
+        rest = question if issued else only_where_asked(question)  # 出自哪一部分 depends on the last answer
         if not history or rest is None or stage_words_in(rest):  # 那义务教育那块是哪个专栏 asks about another stage
             return None
-        if not depends_on_history(rest, retriever.gazetteer, retriever.index.keyword_index.tokenizer):
+        if not depends_on_history(rest, retriever.gazetteer, tokenizer):
             return None
         answers = [t.content for t in history if t.role == "assistant"]
         if answers and answers[-1].startswith(REFUSAL_OPENING):
@@ -287,8 +299,28 @@ class ChatService:
         if not found:
             return None
         quotes = list(found.values())[: self.config.max_regions]
+        if issued:  # the publication line; when the document has none, say so and show what was quoted
+            first = quotes[0].candidate.hit.chunk
+            published = self._publication_line(first)
+            if published is None:
+                date = month_label(first.metadata)
+                note = NO_PUBLICATION_LINE_DATED.format(date=date.strip("（）")) if date else NO_PUBLICATION_LINE
+                return (*cite([(note, []), (lead(first.metadata), quotes[:1])]), "related")
+            return (*cite([(lead(first.metadata), [published])]), "answered")
         lines = [(lead(q.candidate.hit.chunk.metadata, q.candidate.hit.chunk.section_path), [q]) for q in quotes]
-        return cite([*lines, *self._heading_line(quotes[0].candidate.hit.chunk, question)])
+        return (*cite([*lines, *self._heading_line(quotes[0].candidate.hit.chunk, question)]), "answered")
+
+    def _publication_line(self, chunk: Chunk) -> Quote | None:
+        """The line of ``chunk``'s document that says when and by whom it was published (发布日期: … 来源: …)."""
+        document = sorted(
+            (c for c in self.search.retriever.index.chunks if c.doc_id == chunk.doc_id), key=lambda c: c.start
+        )
+        for c in document:
+            for at, line in _lines(c.text):
+                if PUBLICATION_LINE.search(line):
+                    candidate = Candidate(Hit(c, 1.0, 0.0, 0.0, 0), 0, at, at + len(line), ())
+                    return Quote(candidate, at, at + len(line))
+        return None
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
         if not history:

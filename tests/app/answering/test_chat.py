@@ -336,6 +336,22 @@ class TestFollowUps:
         everywhere = chat.ask("出自哪一部分？", history)
         assert {c.doc_id for c in everywhere.citations} == {c.doc_id for c in first.citations}
 
+    def test_when_the_document_was_issued_is_its_publication_line(self, chat: ChatService, service) -> None:
+        """这个文件是哪年发的 / 是谁发的, after an answer: the publication line of the document quoted, not the
+        answer again; a document without one says so (the probe found the earlier quote repeated)."""
+        for question in ("玉泉区教师缺编多少人？", "包头每年解决多少随迁子女入学？"):
+            first = chat.ask(question)
+            history = [Turn("user", question), Turn("assistant", first.answer)]
+            for follow_up in ("这个文件是哪年发的？", "是谁发的？"):
+                then = chat.ask(follow_up, history)
+                assert then.status == "answered" and ("发布日期" in then.answer or "发布时间" in then.answer)
+                assert "来源" in then.citations[0].quote and then.citations[0].doc_id == first.citations[0].doc_id
+                assert_citations_resolve(then, service)
+        question = "康巴什每年招多少老师？"
+        first = chat.ask(question)
+        undated = chat.ask("这个文件是哪年发的？", [Turn("user", question), Turn("assistant", first.answer)])
+        assert undated.status == "related" and undated.answer.startswith("文件中没有写明发布日期和发布单位")
+
     def test_where_a_refusal_is_said_is_nowhere(self, chat: ChatService) -> None:
         question = "上海市浦东新区小学学位缺多少？"
         refused = chat.ask(question)
