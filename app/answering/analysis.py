@@ -183,6 +183,7 @@ class Concept:
     forms: tuple[str, ...]
     weight: float
     known: bool = True  # some form is an index term: the corpus uses the word
+    told: bool = False  # from the story or earlier question told before what is asked (context, not the ask)
 
     def found_in(self, text: str) -> bool:
         return any(form in text for form in self.forms)
@@ -276,12 +277,14 @@ class QuestionAnalysis:
         text = re.sub(r"\d+(?:\.\d+)?", lambda m: " " if m.group() in asked else m.group(), text)
         return self.states_quantity(text)
 
-    def coverage(self, text: str) -> float:
-        """Weighted share of the question's concepts found in ``text`` (0 to 1), synonyms included."""
-        total = sum(c.weight for c in self.concepts)
+    def coverage(self, text: str, asked_only: bool = False) -> float:
+        """Weighted share of the question's concepts found in ``text`` (0 to 1), synonyms included; with
+        ``asked_only``, of the concepts of what is asked (not of the story or earlier question told before it)."""
+        concepts = [c for c in self.concepts if not (asked_only and c.told)]
+        total = sum(c.weight for c in concepts)
         if total == 0:
             return 0.0
-        return sum(c.weight for c in self.concepts if c.found_in(text)) / total
+        return sum(c.weight for c in concepts if c.found_in(text)) / total
 
     def answer_coverage(self, text: str) -> float:
         """Coverage by the clauses around the answer: each clause holding the kind of answer asked, with the
@@ -445,7 +448,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         weight = float(max(keyword.idf(list(forms)))) * share
         if len(forms[0]) == 1 and not forms[0].isdigit():
             weight *= _SINGLE_CHAR_WEIGHT
-        concepts.append(Concept(forms, weight, any(keyword.has_term(f) for f in forms)))
+        concepts.append(Concept(forms, weight, any(keyword.has_term(f) for f in forms), share < 1.0))
     unit = _ASKED_UNIT.search(ask)
     asks_share = _ASKS_SHARE.search(ask) is not None
     return QuestionAnalysis(

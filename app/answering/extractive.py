@@ -91,7 +91,10 @@ def choose(scored: list[Candidate], analysis: QuestionAnalysis, extra_threshold:
         said = "".join(k.text for k in chosen)
         if c.text in said:  # the same sentence from an overlapping passage
             continue
-        adds = analysis.coverage(said + c.text) > analysis.coverage(said) or (
+        # it adds a word of the question, and says something of what is asked: a sentence only on the earlier
+        # question told as context (缺编, before 教育集团有几个) adds nothing
+        on_ask = analysis.coverage(c.text, asked_only=True) > 0
+        adds = (on_ask and analysis.coverage(said + c.text) > analysis.coverage(said)) or (
             analysis.type_match(c.text) and not analysis.type_match(said)
         )
         if adds or analysis.answer_type == "list":
