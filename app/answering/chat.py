@@ -166,6 +166,7 @@ class ChatService:
         self.model = model or AnswerModel.load()
         self._lexicon: tuple[str, Lexicon] | None = None
         self._similarity: SentenceSimilarity | None = None
+        self._documents: tuple[str, dict[str, list[Chunk]]] | None = None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -312,10 +313,7 @@ class ChatService:
 
     def _publication_line(self, chunk: Chunk) -> Quote | None:
         """The line of ``chunk``'s document that says when and by whom it was published (发布日期: … 来源: …)."""
-        document = sorted(
-            (c for c in self.search.retriever.index.chunks if c.doc_id == chunk.doc_id), key=lambda c: c.start
-        )
-        for c in document:
+        for c in self.document(chunk.doc_id):
             for at, line in _lines(c.text):
                 if PUBLICATION_LINE.search(line):
                     candidate = Candidate(Hit(c, 1.0, 0.0, 0.0, 0), 0, at, at + len(line), ())
@@ -344,6 +342,17 @@ class ChatService:
         if self._similarity is None or self._similarity.encoder is not retriever.encoder:
             self._similarity = SentenceSimilarity(retriever.encoder)
         return self._similarity
+
+    def document(self, doc_id: str) -> list[Chunk]:
+        """The passages of a document of the current index, in document order (the map is rebuilt when the
+        index changes)."""
+        index = self.search.retriever.index
+        if self._documents is None or self._documents[0] != index.build_id:
+            documents: dict[str, list[Chunk]] = {}
+            for chunk in sorted(index.chunks, key=lambda c: c.start):
+                documents.setdefault(chunk.doc_id, []).append(chunk)
+            self._documents = (index.build_id, documents)
+        return self._documents[1].get(doc_id, [])
 
     def lexicon(self, retriever: HybridRetriever) -> Lexicon:
         """The synonym lexicon cut to the current index's vocabulary (rebuilt when the index changes)."""
@@ -441,14 +450,10 @@ class ChatService:
         …): the opening clause of each paragraph under it that opens with an item mark of the first kind found
         there (一是, （一）, 1.), in order, at most ``max_items``."""
         chunk = heading.hit.chunk
-        under = [
-            c
-            for c in self.search.retriever.index.chunks
-            if c.doc_id == chunk.doc_id and c.start >= chunk.start and c.section == chunk.section
-        ]
+        under = [c for c in self.document(chunk.doc_id) if c.start >= chunk.start and c.section == chunk.section]
         items: dict[str, Quote] = {}
         kind: str | None = None
-        for c in sorted(under, key=lambda c: c.start):
+        for c in under:
             for at, line in _lines(c.text):
                 mark = _ITEM_MARK.match(line)
                 if not mark or c.start + at <= chunk.start + heading.start:
@@ -468,7 +473,7 @@ class ChatService:
         the place named is cited like any quote: the deepest heading that is a line of its own, else the clause
         the paragraph opens with (六是数字赋能). Nothing when the document has no such line (a title known only
         from the manifest)."""
-        earlier = [c for c in self.search.retriever.index.chunks if c.doc_id == chunk.doc_id and c.start <= chunk.start]
+        earlier = [c for c in self.document(chunk.doc_id) if c.start <= chunk.start]
         if not _ASKS_PART.search(question):
             found = _find_line(earlier, title=chunk.metadata.title or "")
             return [(WHERE_DOCUMENT, [found[0]])] if found else []
