@@ -25,8 +25,10 @@ from ingest.zh.tokens import ChineseTokenizer
 AnswerType = Literal["number", "date", "time", "list", "procedure", "location", "reason", "yesno", "name", "other"]
 
 # a phone number, website or account asked for (电话是多少, 网址是什么): only the number or address itself answers
+# a phone number or website asked for; a hotline's name (热线叫什么: “青春导航”) is a name, not a number
 _ASKS_CONTACT = re.compile(
-    r"(?:电话|热线|号码|网址|网站|邮箱|公众号|小程序)(?:号码?)?(?:是|叫)?(?:多少|什么|啥|几)|联系方式|怎么联系|打什么电话"
+    r"(?:电话|热线|号码)(?:号码?)?是?(?:多少|什么|啥|几)|(?:网址|网站|邮箱|公众号|小程序)(?:是|叫)?(?:多少|什么|啥)|"
+    r"联系方式|怎么联系|打什么电话"
 )
 _CONTACT = re.compile(
     r"\d{3,4}[-—]\d{7,8}|(?<!\d)1\d{10}(?!\d)|(?<!\d)\d{5,8}(?![\d.%\u4e00-\u9fff])|https?://|www\.|"

@@ -224,6 +224,9 @@ class TestQuestionAnalysis:
         assert site.type_match("登录www.btedu.cn") and site.type_match("关注公众号“包头教育”")
         # a question whether there is one asks yes or no, and is answered by the sentence saying so
         assert answer_type_of("市里有没有心理方面的热线？") == "yesno"
+        # a hotline's name asked for is a name, answered by it ("青春导航"), not a number
+        name = chat.analyse("包头心理健康热线叫什么", service.retriever)
+        assert name.answer_type == "name" and name.type_match("开设“青春导航”心理健康公益热线。")
 
     def test_how_big_long_or_far_is_a_question_word_not_a_topic(
         self, chat: ChatService, service: SearchService
