@@ -34,8 +34,11 @@ _CONTACT = re.compile(
     r"\d{3,4}[-—]\d{7,8}|(?<!\d)1\d{10}(?!\d)|(?<!\d)\d{5,8}(?![\d.%\u4e00-\u9fff])|https?://|www\.|"
     r"[a-zA-Z0-9-]+\.(?:cn|com|org|net|gov)|@[a-zA-Z0-9]|(?:公众号|小程序|APP)[“「\"][^”」\"]+"
 )
+# how long something lasts in a period (每天运动多久): a duration, answered by 每天一小时 — not a date
+_ASKS_DURATION = re.compile(r"(?:每天|每日|每周|每次|每节|一次|一天|一周)[^，,。？?]{0,8}多(?:久|长时间)(?!一次)")
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("procedure", _ASKS_CONTACT),
+    ("number", _ASKS_DURATION),
     ("other", re.compile(r"[花用]在哪(?![个项些一类种所家])")),  # what money is spent on (用于…), not a place
     ("time", re.compile(r"几点|什么时间段")),
     (
@@ -458,7 +461,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         concepts=tuple(concepts),
         places=tuple(retriever.named_places(question)),
         answer_type=answer_type_of(ask),
-        unit="成" if asks_share else unit.group(1) if unit else None,
+        unit="成" if asks_share else "小时" if _ASKS_DURATION.search(ask) else unit.group(1) if unit else None,
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=source_asked(ask) is not None,

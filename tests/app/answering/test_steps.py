@@ -118,6 +118,10 @@ class TestQuestionAnalysis:
         assert often.type_match("每两年按照专任教师总数0.5%—1%的比例评审特殊专技人才")
         assert not often.type_match("评审特殊专技人才")
         # a point in time asked for is not answered by how often (定期举办 says nothing of the month)
+        # how long in a period (每天运动多久) is a duration: 每天一小时 answers it
+        daily = chat.analyse("孩子在学校每天运动多久", service.retriever)
+        assert daily.answer_type == "number" and daily.type_match("推行“每天一小时”校园体育")
+        assert not daily.type_match("定期举办学生运动会或体育节")
         month = chat.analyse("玉泉区学生运动会一般在几月份举办？", service.retriever)
         assert not month.type_match("定期举办学生运动会或体育节") and month.type_match("每年9月举办学生运动会")
 
