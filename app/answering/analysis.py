@@ -166,6 +166,11 @@ _ASKS_SOURCE = re.compile(
     r"(?:出自)?哪[个份篇]?(?:文件|文章|报道|材料)|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|"
     r"哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
+_ASKS_WHICH_PART = re.compile(r"部分|专栏|哪[一]?节|哪[一]?章|哪[一]?条|哪块|板块|标题|哪[个项]工程")
+_ASKS_ISSUED = re.compile(
+    r"(?:哪年|哪一年|什么时候|啥时候|何时|哪天|几月|日期|时间)[^，,。？?]{0,4}(?:发|印发|发布|出台|公布)|"
+    r"(?:谁|哪个(?:部门|单位)|什么(?:部门|单位))[^，,。？?]{0,3}(?:发|印发|发布|出的)|发布(?:单位|机构|部门|时间|日期)"
+)
 _ASKS_PLACES = re.compile(r"哪些(?:地方|地区|区|旗县|县区|城市)|哪几个(?:地方|地区|区)|哪里|各地|各区|哪个地方")
 _FIRST_PERSON = re.compile(r"我|俺|咱家")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
@@ -358,6 +363,17 @@ class QuestionAnalysis:
         if kind == "procedure":
             return bool((_CONTACT if _ASKS_CONTACT.search(self.question) else _PROCEDURE).search(text))
         return True
+
+
+def asks_part(question: str) -> bool:
+    """Whether a question asking where something is said asks which part (专栏, 部分, 哪个工程) rather than which
+    document (哪篇报道, 哪个文件)."""
+    return bool(_ASKS_WHICH_PART.search(question))
+
+
+def asks_when_issued(question: str) -> bool:
+    """Whether ``question`` asks when or by whom a document was issued (这个文件是哪年发的, 是谁发的)."""
+    return bool(_ASKS_ISSUED.search(question))
 
 
 def source_asked(question: str) -> re.Match[str] | None:

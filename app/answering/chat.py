@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.answering.analysis import QuestionAnalysis, analyse_question
+from app.answering.analysis import QuestionAnalysis, analyse_question, asks_part, asks_when_issued
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, month_label, region_label, trim
 from app.answering.followup import (
@@ -103,18 +103,11 @@ _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, short
 _SHORT_QUOTE_CHARS = 90
 _SHORTEST_QUOTE_CHARS = 75  # four quotes or more
 _SOURCE_PASSAGES = 5  # passages searched for the one holding a quote of the last answer
-# a question on when or by whom a document was issued (这个文件是哪年发的, 是谁发的, 发布单位是哪个)
-_ASKS_ISSUED = re.compile(
-    r"(?:哪年|哪一年|什么时候|啥时候|何时|哪天|几月|日期|时间)[^，,。？?]{0,4}(?:发|印发|发布|出台|公布)|"
-    r"(?:谁|哪个(?:部门|单位)|什么(?:部门|单位))[^，,。？?]{0,3}(?:发|印发|发布|出的)|发布(?:单位|机构|部门|时间|日期)"
-)
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
 _ITEM_MARK = re.compile(
     r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
 )
 _OPENING_CLAUSE = re.compile(r"[^，,：:。；;！？]{2,40}")
-# a question asking which part (专栏, 部分, 哪个工程) rather than which document (哪篇报道, 哪个文件)
-_ASKS_PART = re.compile(r"部分|专栏|哪[一]?节|哪[一]?章|哪[一]?条|哪块|板块|标题|哪[个项]工程")
 _TITLE_PART = 4  # characters: a shorter line is not a title line (a title may be cut over lines)
 
 
@@ -276,7 +269,7 @@ class ChatService:
         holds a quote (the answer was not ours). Passages are looked for
         among those each quote retrieves, so the cost does not grow with the index."""
         tokenizer = retriever.index.keyword_index.tokenizer
-        issued = bool(_ASKS_ISSUED.search(question))
+        issued = asks_when_issued(question)
         rest = question if issued else only_where_asked(question)  # 出自哪一部分 depends on the last answer
         if not history or rest is None or stage_words_in(rest):  # 那义务教育那块是哪个专栏 asks about another stage
             return None
@@ -295,8 +288,7 @@ class ChatService:
             if named and not any(name in (chunk.metadata.region or "") for name in named):
                 continue
             start = chunk.text.index(quote)
-            candidate = Candidate(Hit(chunk, 1.0, 0.0, 0.0, 0), 0, start, start + len(quote), ())
-            found[chunk.chunk_id] = Quote(candidate, start, start + len(quote))
+            found[chunk.chunk_id] = _verbatim(chunk, start, start + len(quote))
         if not found:
             return None
         quotes = list(found.values())[: self.config.max_regions]
@@ -316,8 +308,7 @@ class ChatService:
         for c in self.document(chunk.doc_id):
             for at, line in _lines(c.text):
                 if PUBLICATION_LINE.search(line):
-                    candidate = Candidate(Hit(c, 1.0, 0.0, 0.0, 0), 0, at, at + len(line), ())
-                    return Quote(candidate, at, at + len(line))
+                    return _verbatim(c, at, at + len(line))
         return None
 
     def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
@@ -464,7 +455,7 @@ class ChatService:
                 if style != kind or clause is None or clause.group(0) in items:
                     continue
                 end = at + len(clause.group(0))
-                items[clause.group(0)] = Quote(Candidate(Hit(c, 1.0, 0.0, 0.0, 0), 0, at, end, ()), at, end)
+                items[clause.group(0)] = _verbatim(c, at, end)
         return list(items.values())[: self.config.max_items]
 
     def _heading_line(self, chunk: Chunk, question: str) -> list[tuple[str, list[Quote]]]:
@@ -474,7 +465,7 @@ class ChatService:
         the paragraph opens with (六是数字赋能). Nothing when the document has no such line (a title known only
         from the manifest)."""
         earlier = [c for c in self.document(chunk.doc_id) if c.start <= chunk.start]
-        if not _ASKS_PART.search(question):
+        if not asks_part(question):
             found = _find_line(earlier, title=chunk.metadata.title or "")
             return [(WHERE_DOCUMENT, [found[0]])] if found else []
         clause: Quote | None = None
@@ -515,6 +506,11 @@ class ChatService:
 _OWN_PLACE_SHARE = 0.5
 
 
+def _verbatim(chunk: Chunk, start: int, end: int) -> Quote:
+    """``chunk.text[start:end]`` quoted as it stands: a span found, not a candidate the model scored."""
+    return Quote(Candidate(Hit(chunk, 1.0, 0.0, 0.0, 0), 0, start, end, ()), start, end)
+
+
 def _find_line(chunks: list[Chunk], heading: str = "", title: str = "") -> tuple[Quote, bool] | None:
     """The line of ``chunks`` nearest the end that starts with ``heading`` (quoted up to its end: the heading
     a passage stands under is the last one before it), or the first that is a part of ``title`` (a title may be
@@ -529,8 +525,7 @@ def _find_line(chunks: list[Chunk], heading: str = "", title: str = "") -> tuple
                 length = len(line)
             else:
                 continue
-            candidate = Candidate(Hit(chunk, 1.0, 0.0, 0.0, 0), 0, at, at + length, ())
-            return Quote(candidate, at, at + length), length == len(line)
+            return _verbatim(chunk, at, at + length), length == len(line)
     return None
 
 
