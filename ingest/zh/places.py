@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ingest.zh.script import to_simplified
+
 _COMPONENT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|地区|省|市|盟|区|旗|县|镇)")
 _SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|地区|省|市|盟|区|旗|县|镇)$")
 _PLACES_FILE = Path(__file__).with_name("places.csv")
@@ -183,8 +185,8 @@ class Gazetteer:
         return None
 
     def resolve(self, name: str) -> tuple[str, ...] | None:
-        """A region filter typed by a user (昆区, 包头市, 内蒙古自治区包头市) as a region path."""
-        components = self.components_in(name)
+        """A region filter typed by a user (昆区, 包头市, 内蒙古自治区包头市, 烏海市) as a region path."""
+        components = self.components_in(to_simplified(name))
         return self.path_of(components[-1]) if components else None
 
 

@@ -137,6 +137,10 @@ class TestFilters:
         hits = service.search("教师", 10, SearchFilters(region="昆区"))
         assert {h.chunk.doc_id[:3] for h in hits} == {"000"}
 
+    def test_region_filter_in_traditional_characters(self, service: SearchService) -> None:
+        hits = service.search("教师", 10, SearchFilters(region="崑區"))  # a phone set to 繁體
+        assert {h.chunk.doc_id[:3] for h in hits} == {"000"}
+
     def test_doc_and_date_filters(self, service: SearchService) -> None:
         assert {
             h.chunk.doc_id[:3] for h in service.search("教育", 10, SearchFilters(doc_id="004_d6cde3a42d9d44eb"))

@@ -265,6 +265,9 @@ class TestJurisdiction:
         answer = chat.ask("集团化办学覆盖多少所学校？", region="玉泉区")
         assert "27所" in answer.answer
         assert {c.region for c in answer.citations} == {"内蒙古自治区呼和浩特市玉泉区"}
+        traditional = chat.ask("集团化办学覆盖多少所学校？", region="崑區")  # 昆区 on a phone set to 繁體
+        assert "32所" in traditional.answer
+        assert {c.region for c in traditional.citations} == {"内蒙古自治区包头市昆都仑区"}
 
 
 class TestFollowUps:
