@@ -1,7 +1,8 @@
 """Follow-up questions made standalone from the conversation so far.
 
 Only a question that depends on the previous turn inherits its topic: an
-elliptical one (那…呢, …呢 on its own, a bare place, stage or year, few words) or
+elliptical one (那…呢, …呢 on its own, a bare place, stage or year, few words or none naming a
+thing) or
 one that points back (这是哪个文件说的, 他们还一起干啥). Inheriting means: the
 previous user question, with the place, school stage or year the follow-up
 names put in place of the old ones, told before the follow-up's own words as
@@ -66,10 +67,13 @@ def elliptical(question: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer)
         return True
     no_year = _YEAR.sub(" ", bare)
     rest = _without_subjects(no_year, gazetteer)
-    # few words of its own: elliptical ("具体怎么组织？", "到2025年要达到多少"), unless it names a place or a
-    # stage it asks about ("乌海市有几所高中？"); a year alone is not what is asked about
+    # few words of its own, or none naming a thing: elliptical ("具体怎么组织？", "到2025年要达到多少",
+    # "最后要实现啥"), unless it names a place or a stage it asks about ("乌海市有几所高中？"); a year alone is
+    # not what is asked about
     names_subject = rest != no_year and _ASKS.search(rest)
-    return len(_own_words(rest, tokenizer)) < _FEW_WORDS and not names_subject
+    own = _own_words(rest, tokenizer)
+    names_nothing = not set(own) & set(tokenizer.nouns(without_question_words(rest)))  # 最后要实现啥
+    return (len(own) < _FEW_WORDS or names_nothing) and not names_subject
 
 
 def says_nothing(question: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> bool:

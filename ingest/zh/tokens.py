@@ -53,6 +53,10 @@ class ChineseTokenizer:
         tags = {pair.flag for pair in self._tagger.cut(word)}
         return bool(tags) and tags <= _FUNCTION_TAGS
 
+    def nouns(self, text: str) -> list[str]:
+        """The words of ``text`` that name a thing by their part of speech (学校, 经费, 目标; not 实现, 最后)."""
+        return [pair.word for pair in self._tagger.cut(text) if pair.flag.startswith("n") or pair.flag == "vn"]
+
     def tokenize(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text).lower()
         return [

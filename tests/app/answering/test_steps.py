@@ -355,8 +355,18 @@ class TestStoryAndFollowUpDetails:
         r = service.retriever
         tokenizer = r.index.keyword_index.tokenizer
         history = [Turn("user", "玉泉区安全大数据平台要设多少个巡检点？"), Turn("assistant", "不少于2000个。")]
-        assert standalone("每个月要巡检多少次？", history, r.gazetteer, tokenizer) == "玉泉区每个月要巡检多少次？"
+        assert standalone("巡检次数有要求吗？", history, r.gazetteer, tokenizer) == "玉泉区巡检次数有要求吗？"
         assert standalone("乌海市有几所高中？", history, r.gazetteer, tokenizer) == "乌海市有几所高中？"
+
+    def test_a_question_naming_no_thing_is_elliptical(self, service: SearchService) -> None:
+        # its own words are a verb and a time word: what it is about was said before
+        r = service.retriever
+        tokenizer = r.index.keyword_index.tokenizer
+        history = [Turn("user", "玉泉区安全大数据平台要设多少个巡检点？"), Turn("assistant", "不少于2000个。")]
+        completed = standalone("每个月要巡检多少次？", history, r.gazetteer, tokenizer)
+        assert completed == "玉泉区安全大数据平台要设多少个巡检点。每个月要巡检多少次"
+        history = [Turn("user", "乌海义务教育在什么上下功夫？"), Turn("assistant", "在“四个缩小”上下功夫。")]
+        assert standalone("最后要实现啥", history, r.gazetteer, tokenizer).startswith("乌海")
 
     @pytest.mark.parametrize(
         ("question", "only_where"),
