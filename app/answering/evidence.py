@@ -183,7 +183,7 @@ def _features(
         float(analysis.asks_number and analysis.other_stage(sentence)),
         # its figures are all the question's own, or it states the total the question asks a part of (近7万随迁子女
         # asked how many of them 读初中): it cannot answer
-        float(analysis.asks_number and ((match and not new_figure) or analysis.only_the_total(sentence))),
+        float(analysis.answer_type == "number" and ((match and not new_figure) or analysis.only_the_total(sentence))),
         analysis.answer_coverage(sentence) if typed else analysis.coverage(sentence),
         float(analysis.asks_future),
         analysis.unknown_share(),
