@@ -40,6 +40,7 @@ Fusion = Literal["score", "rrf"]
 Jurisdiction = Literal["soft", "strict", "off"]
 JURISDICTIONS: tuple[Jurisdiction, ...] = get_args(Jurisdiction)
 _RRF_K = 60
+_TOPIC_SAMPLE = 20_000  # passages averaged for the corpus topic (40 MB of 512-d vectors)
 WEIGHTS_FILE = Path(__file__).with_name("jurisdiction.json")  # written by: python -m bench.jurisdiction --fit
 _WEIGHTS = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
 
@@ -118,6 +119,20 @@ class HybridRetriever:
         self._known_region = np.array([bool(r) for r in self._doc_regions], dtype=bool)
         self._unknown_mentions: frozenset[str] | None = None
         self._speller: PlaceSpeller | None = None
+        self._topic: np.ndarray | None = None
+
+    @property
+    def topic(self) -> np.ndarray:
+        """What the corpus is about, as one direction of the encoder's space: the mean of the passages' vectors
+        (of an evenly spaced sample of ``_TOPIC_SAMPLE`` for a larger corpus), unit length. A question far from
+        it is on another subject (老街停车, 高铁票价) whatever words it shares with the text."""
+        if self._topic is None:
+            count = len(self.index.chunks)
+            ids = np.unique(np.linspace(0, count - 1, min(count, _TOPIC_SAMPLE)).astype(np.int64))
+            vectors = self.index.vector_store.vectors(ids)
+            total = (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).sum(axis=0)
+            self._topic = total / max(float(np.linalg.norm(total)), 1e-12)
+        return self._topic
 
     # -- filters and places -----------------------------------------------------------------
 

@@ -76,6 +76,7 @@ FEATURES = (
     "asks_future",
     "unknown_share",
     "first_person",
+    "on_topic",  # the question's similarity to what the corpus is about (its passages' mean vector)
     *(f"asks_{kind}" for kind in _KIND_FEATURES),
 )
 DECISION_FEATURES = (
@@ -104,6 +105,7 @@ DECISION_FEATURES = (
     "asks_future",
     "unknown_share",
     "first_person",
+    "on_topic",
     "concepts",  # how many things the question names: covering all of many is stronger evidence than of two
     # the kind of answer asked for (a figure is the baseline): documents state measures more often than dates
     *(f"asks_{kind}" for kind in _KIND_FEATURES),
@@ -138,7 +140,13 @@ class Candidate:
 
 
 def _features(
-    analysis: QuestionAnalysis, hit: Hit, rank: int, spans: list[tuple[int, int]], i: int, similarity: float
+    analysis: QuestionAnalysis,
+    hit: Hit,
+    rank: int,
+    spans: list[tuple[int, int]],
+    i: int,
+    similarity: float,
+    on_topic: float,
 ) -> list[float]:
     text = hit.chunk.text
     start, end = spans[i]
@@ -188,6 +196,7 @@ def _features(
         float(analysis.asks_future),
         analysis.unknown_share(),
         float(analysis.first_person),
+        on_topic,
         *(
             float(kind == analysis.answer_type or (kind == "date" and analysis.answer_type == "time"))
             for kind in _KIND_FEATURES
@@ -205,6 +214,17 @@ class SentenceSimilarity:
         self.encoder = encoder
         self.cache_size = cache_size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query: tuple[str, np.ndarray] | None = None  # the last question's vector: it is asked for twice
+
+    def _query_vector(self, question: str) -> np.ndarray:
+        if self._query is None or self._query[0] != question:
+            self._query = (question, self.encoder.encode_queries([question])[0])
+        return self._query[1]
+
+    def toward(self, question: str, direction: np.ndarray) -> float:
+        """Cosine similarity of the question and a unit ``direction`` (the corpus topic)."""
+        query = self._query_vector(question)
+        return float(query @ direction / max(float(np.linalg.norm(query)), 1e-12))
 
     def __call__(self, question: str, sentences: list[str]) -> np.ndarray:
         if not sentences:
@@ -217,14 +237,17 @@ class SentenceSimilarity:
                 self._vectors.popitem(last=False)
         for s in sentences:
             self._vectors.move_to_end(s)
-        query = self.encoder.encode_queries([question])[0]
-        return np.array([self._vectors[s] for s in sentences]) @ query
+        return np.array([self._vectors[s] for s in sentences]) @ self._query_vector(question)
 
 
 def candidates(
-    analysis: QuestionAnalysis, hits: list[Hit], similarity: SentenceSimilarity | None = None
+    analysis: QuestionAnalysis,
+    hits: list[Hit],
+    similarity: SentenceSimilarity | None = None,
+    topic: np.ndarray | None = None,
 ) -> list[Candidate]:
-    """Every quotable sentence of ``hits`` with its signals (not yet scored)."""
+    """Every quotable sentence of ``hits`` with its signals (not yet scored); ``topic`` is the corpus's
+    (``HybridRetriever.topic``)."""
     spans_of = []
     for rank, hit in enumerate(hits):
         spans = split_sentences(hit.chunk.text)
@@ -233,9 +256,11 @@ def candidates(
             if len(_CJK.findall(sentence)) >= _MIN_CHARS and not looks_like_instruction(sentence):
                 spans_of.append((rank, hit, spans, i))
     texts = [hit.chunk.text[slice(*spans[i])] for _, hit, spans, i in spans_of]
-    similar = similarity(split_ask(analysis.question)[1], texts) if similarity else np.zeros(len(texts))
+    ask = split_ask(analysis.question)[1]
+    similar = similarity(ask, texts) if similarity else np.zeros(len(texts))
+    on_topic = similarity.toward(ask, topic) if similarity and topic is not None and texts else 0.0
     return [
-        Candidate(hit, rank, *spans[i], tuple(_features(analysis, hit, rank, spans, i, float(sim))))
+        Candidate(hit, rank, *spans[i], tuple(_features(analysis, hit, rank, spans, i, float(sim), on_topic)))
         for (rank, hit, spans, i), sim in zip(spans_of, similar, strict=True)
     ]
 
@@ -285,6 +310,7 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
         best["asks_future"],
         best["unknown_share"],
         best["first_person"],
+        best["on_topic"],
         len(analysis.concepts) / 10,
         *(best[f"asks_{kind}"] for kind in _KIND_FEATURES),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -126,6 +127,15 @@ class TestSoftJurisdiction:
         r = no_manifest.retriever
         assert r.covers(r.named_places("赛罕区怎么报名"))  # only the notice names it
         assert not r.covers(r.named_places("上海市怎么报名"))
+
+
+class TestTopic:
+    def test_the_corpus_topic_separates_its_subject_from_others(self, service: SearchService) -> None:
+        r = service.retriever
+        assert abs(float(np.linalg.norm(r.topic)) - 1.0) < 1e-6
+        near = r.encoder.encode_queries(["家里困难的孩子上学有没有补助", "小学学位够不够"])
+        far = r.encoder.encode_queries(["周末去哪里停车方便", "高铁票多少钱一张"])
+        assert min(near @ r.topic) > max(far @ r.topic) + 0.1
 
 
 class TestFilters:

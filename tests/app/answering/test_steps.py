@@ -453,6 +453,11 @@ class TestSentenceSimilarity:
         similarity("别的问题", ["新的句子"])
         assert len(similarity._vectors) == 3  # bounded: the oldest was dropped
 
+    def test_a_question_off_the_corpus_topic_is_far_from_it(self, service: SearchService) -> None:
+        similarity = SentenceSimilarity(service.retriever.encoder)
+        topic = service.retriever.topic
+        assert similarity.toward("玉泉区小学学位缺多少", topic) > similarity.toward("大召寺门票多少钱", topic) + 0.1
+
 
 class TestFitting:
     def test_the_ranker_learns_which_signal_marks_the_answer(self) -> None:
