@@ -365,6 +365,10 @@ class QuestionAnalysis:
         return True
 
 
+_CHINESE_DIGITS = "一二三四五六七八九十"
+_ORDINAL = re.compile(rf"第([{_CHINESE_DIGITS}]|\d{{1,2}})(?:条|项|个|点|方面|部分)")
+
+
 def asks_part(question: str) -> bool:
     """Whether a question asking where something is said asks which part (专栏, 部分, 哪个工程) rather than which
     document (哪篇报道, 哪个文件)."""
@@ -374,6 +378,15 @@ def asks_part(question: str) -> bool:
 def asks_when_issued(question: str) -> bool:
     """Whether ``question`` asks when or by whom a document was issued (这个文件是哪年发的, 是谁发的)."""
     return bool(_ASKS_ISSUED.search(question))
+
+
+def asked_ordinal(question: str) -> int | None:
+    """The item a question asks for by its place in a list (第五条是什么 → 5, 第二项 → 2), or None."""
+    found = _ORDINAL.search(question)
+    if found is None:
+        return None
+    number = found.group(1)
+    return int(number) if number.isdigit() else _CHINESE_DIGITS.index(number) + 1
 
 
 def source_asked(question: str) -> re.Match[str] | None:

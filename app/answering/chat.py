@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.answering.analysis import QuestionAnalysis, analyse_question, asks_part, asks_when_issued
+from app.answering.analysis import QuestionAnalysis, analyse_question, asked_ordinal, asks_part, asks_when_issued
 from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, month_label, region_label, trim
 from app.answering.followup import (
@@ -431,7 +431,10 @@ class ChatService:
             items: list[tuple[str, list[Quote]]] = []
             if len(chosen) == 1 and analysis.answer_type in ("list", "other") and heading_of(chosen[0].text.strip()):
                 # 六大工程是什么: the six under the heading, one per line, not the heading alone
-                items = [(ITEM_INDENT, [item]) for item in self._items_under(chosen[0])]
+                listed = self._items_under(chosen[0])
+                nth = asked_ordinal(evidence.query)  # 第五条是什么: that item alone
+                listed = [listed[nth - 1]] if nth and nth <= len(listed) else listed
+                items = [(ITEM_INDENT, [item]) for item in listed]
             return cite([*caveat, (lead(first.metadata), quotes), *items])
         where = self._heading_line(first, evidence.query)
         return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])

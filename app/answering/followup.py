@@ -45,6 +45,7 @@ _MORE = re.compile(r"(?:还有|其他|其它|别的|另外)(?:的|别的|其他�
 _PARTICLES = re.compile(r"^[吗呢啊吧呀]+$")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _NUMERAL = "[\\d一二三四五六七八九十]"
+_ASK_TAIL = re.compile(r"(?:是|讲的是|讲|说的是|说)?(?:什么|啥)(?:内容)?$")
 _HEADED_TERM = 4  # characters: a one-word term this long has a head word (家庭教育: 教育)
 _SHORT_TERM = 6  # characters: a follow-up this short that names no place, stage or year names a term (那X呢)
 _SHORT_ASK = 8  # characters: a question this short with no word of its own says nothing when said first
@@ -178,7 +179,7 @@ def _swap_term(previous: str, term: str, tokenizer: ChineseTokenizer) -> str | N
     (专栏3, for 专栏4), the quoted term most like it (“1”, for X), or the term with the same head word (运动技能,
     for 艺术技能; 学校教育, for 家庭教育). None when ``term`` is not a bare short term (it has a question word) or
     ``previous`` has nothing it parallels."""
-    term = term.strip('“”"「」')
+    term = _ASK_TAIL.sub("", term).strip('“”"「」')  # 第二条是啥: the term is 第二条
     if not term or len(term) > _SHORT_TERM or _ASKS.search(term):
         return None
     # 专栏4 after 专栏3 (with or without quotes), 第二条 after 第一条

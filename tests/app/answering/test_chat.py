@@ -115,6 +115,13 @@ class TestExtractiveAnswers:
             assert name + "工程" in lines[n] and lines[n].startswith("　")
         assert_citations_resolve(answer, service)
 
+    def test_an_item_asked_by_its_number_is_given_alone(self, chat: ChatService, service: SearchService) -> None:
+        first = chat.ask("昆区“六大亮点”第一条是什么？")
+        answer = chat.ask("第五条是啥", [Turn("user", "昆区“六大亮点”第一条是什么？"), Turn("assistant", first.answer)])
+        lines = answer.answer.split("\n")
+        assert "六大亮点" in lines[0] and len(lines) == 2 and "五是“教育家”教育精神深耕不辍" in lines[1]
+        assert_citations_resolve(answer, service)
+
 
 class TestThreeStates:
     @pytest.mark.parametrize(
