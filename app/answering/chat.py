@@ -184,10 +184,20 @@ class ChatService:
         evidence = (question, source) if isinstance(source, Refusal) else self._gather(question, history, region)
         scored: list[Candidate] = []
         if isinstance(evidence, Evidence):
-            query = evidence.query
             scored = self.model.score(evidence.found)
             confidence, relevance = self.model.probabilities(scored, evidence.analysis)
             status = self.decide(confidence, relevance)
+            if status == "refused" and evidence.query == question and any(t.role == "user" for t in history):
+                # nothing found for it on its own, in a conversation: it may lean on what was asked before
+                # (最后要形成个啥生态, after a question on 玉泉区's 依法治教)
+                retried = self._gather(question, history, region, follow_up=True)
+                if isinstance(retried, Evidence) and retried.query != question:
+                    again = self.model.score(retried.found)
+                    probabilities = self.model.probabilities(again, retried.analysis)
+                    if self.decide(*probabilities) != "refused":
+                        evidence, scored, (confidence, relevance) = retried, again, probabilities
+                        status = self.decide(confidence, relevance)
+            query = evidence.query
             refusal = None
             if status == "refused":
                 tail = TRY_AGAIN_NAMED if evidence.names_place else TRY_AGAIN
@@ -234,8 +244,11 @@ class ChatService:
         or the standalone question and a scope refusal."""
         return self._gather(*self.normalise(question, history), region)
 
-    def _gather(self, question: str, history: Sequence[Turn], region: str | None) -> Evidence | tuple[str, Refusal]:
-        """``gather`` of a question and history already normalised."""
+    def _gather(
+        self, question: str, history: Sequence[Turn], region: str | None, follow_up: bool = False
+    ) -> Evidence | tuple[str, Refusal]:
+        """``gather`` of a question and history already normalised; ``follow_up``: completed from the previous
+        question whatever it looks like."""
         retriever = self.search.retriever
         tokenizer = retriever.index.keyword_index.tokenizer
         if (talk := small_talk(question)) is not None:
@@ -244,7 +257,7 @@ class ChatService:
             return question, Refusal(NOT_CHINESE, "not_chinese")
         if not any(t.role == "user" for t in history) and says_nothing(question, retriever.gazetteer, tokenizer):
             return question, Refusal(UNCLEAR, "unclear")  # 还有吗 said first: nothing to complete it from
-        query = self.standalone_question(question, history, retriever)
+        query = self.standalone_question(question, history, retriever, follow_up)
         analysis = self.analyse(query, retriever)
         places = [p for p in [retriever.gazetteer.resolve(region)] if p] if region else list(analysis.places)
         refusal = place_refusal(retriever, places, region, query)
@@ -311,7 +324,9 @@ class ChatService:
                     return _verbatim(c, at, at + len(line))
         return None
 
-    def standalone_question(self, question: str, history: Sequence[Turn], retriever: HybridRetriever) -> str:
+    def standalone_question(
+        self, question: str, history: Sequence[Turn], retriever: HybridRetriever, follow_up: bool = False
+    ) -> str:
         if not history:
             return question
         if self.generator is not None:
@@ -323,7 +338,7 @@ class ChatService:
                     return condensed
             except GeneratorError as exc:
                 log.warning("condense with the LLM failed (%s); carrying the topic over instead", exc)
-        return standalone(question, history, retriever.gazetteer, retriever.index.keyword_index.tokenizer)
+        return standalone(question, history, retriever.gazetteer, retriever.index.keyword_index.tokenizer, follow_up)
 
     def analyse(self, query: str, retriever: HybridRetriever) -> QuestionAnalysis:
         return analyse_question(query, retriever, self.lexicon(retriever))

@@ -13,7 +13,9 @@ what it points at.
 
 A self-contained question keeps its own topic; when it names no place but
 shares a word with the previous question, it keeps that question's place
-(每个月要巡检多少次 after 玉泉区的巡检点).
+(巡检次数有要求吗 after 玉泉区的巡检点). When nothing is found for it on its own,
+the chat tries it once more completed (``follow_up``): it leaned on the
+conversation after all (最后要形成个啥生态, after 玉泉区's 依法治教).
 
 With an LLM, the condense prompt (prompts/condense.md) rewrites the question
 instead, and this rule is the fallback.
@@ -122,17 +124,19 @@ def _replace(previous: str, found: list[str], new: list[str]) -> str:
     return previous
 
 
-def standalone(question: str, history: Sequence[Turn], gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:
-    """``question`` completed from the previous user question when it depends on it; otherwise unchanged.
-    The previous question is itself taken completed, so a chain of follow-ups keeps the topic (玉泉区小学学位缺多少
-    → 为什么？ → 那初中呢？)."""
+def standalone(
+    question: str, history: Sequence[Turn], gazetteer: Gazetteer, tokenizer: ChineseTokenizer, follow_up: bool = False
+) -> str:
+    """``question`` completed from the previous user question when it depends on it (or, with ``follow_up``,
+    whatever it looks like: nothing was found for it on its own); otherwise unchanged. The previous question is
+    itself taken completed, so a chain of follow-ups keeps the topic (玉泉区小学学位缺多少 → 为什么？ → 那初中呢？)."""
     last = None
     for turn in history:
         if turn.role == "user":
             last = turn.content if last is None else _completed(turn.content, last, gazetteer, tokenizer)
     if last is None:
         return question
-    completed = _completed(question, last, gazetteer, tokenizer)
+    completed = _completed(question, last, gazetteer, tokenizer, follow_up)
     if completed != question and refers_back(question) and (referent := _referent(history)):
         completed = f"{completed} {referent}"  # what 它 points at: the last answer's first quote
     return completed
@@ -148,9 +152,11 @@ def _referent(history: Sequence[Turn]) -> str:
     return next(said, "")[:_ANSWER_CHARS]
 
 
-def _completed(question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer) -> str:
+def _completed(
+    question: str, last: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer, follow_up: bool = False
+) -> str:
     """``question`` completed from ``last``, the previous (completed) user question."""
-    if not depends_on_history(question, gazetteer, tokenizer):
+    if not follow_up and not depends_on_history(question, gazetteer, tokenizer):
         return _same_place(question, last, gazetteer, tokenizer)
     core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", _bare(question))).replace("呢", " ")
     for kind in (_YEAR.findall, stage_words_in):

@@ -280,6 +280,13 @@ class TestJurisdiction:
 class TestFollowUps:
     history = (Turn("user", "玉泉区每个年级的小学学位缺多少？"), Turn("assistant", "每个年级缺口1200学位。[1]"))
 
+    def test_a_question_nothing_answers_alone_is_tried_as_a_follow_up(self, chat: ChatService) -> None:
+        question = "最后要形成个啥生态"
+        assert chat.ask(question).status == "refused"  # said first: nothing is about it
+        first = chat.ask("玉泉区依法治教要完善哪些决策程序？")
+        answer = chat.ask(question, [Turn("user", "玉泉区依法治教要完善哪些决策程序？"), Turn("assistant", first.answer)])
+        assert answer.status == "answered" and "教育法治生态" in answer.answer
+
     def test_junior_secondary_follow_up_keeps_the_district(self, chat: ChatService) -> None:
         answer = chat.ask("那初中呢？", self.history)
         assert "玉泉区" in answer.query and "初中" in answer.query and "小学" not in answer.query
