@@ -169,4 +169,4 @@ class SearchService:
             self._reload_lock.release()
 
     def search(self, query: str, k: int = 5, filters: SearchFilters | None = None) -> list[Hit]:
-        return self.retriever.search(self.retriever.respell_places(to_simplified(query)), k, filters)
+        return self.retriever.search(self.retriever.respell(to_simplified(query)), k, filters)

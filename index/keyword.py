@@ -47,6 +47,15 @@ class Bm25Index:
         """Whether any passage contains ``token`` as an index term."""
         return token in self.model.vocab_dict
 
+    def terms(self, min_passages: int = 1) -> dict[str, int]:
+        """The index terms used by at least ``min_passages`` passages, with how many use each."""
+        frequency = self._document_frequency  # bm25s's vocabulary may hold one more entry (its empty token)
+        return {
+            t: int(frequency[i])
+            for t, i in self.model.vocab_dict.items()
+            if i < len(frequency) and frequency[i] >= min_passages
+        }
+
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 (Lucene) inverse document frequency of each token; unseen tokens get the largest value."""
         vocab = self.model.vocab_dict

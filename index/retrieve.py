@@ -31,7 +31,7 @@ import numpy as np
 from index.protocols import Encoder
 from index.store import LoadedIndex
 from ingest.models import Chunk
-from ingest.zh.homophones import PlaceSpeller
+from ingest.zh.homophones import PlaceSpeller, TermSpeller
 from ingest.zh.places import Gazetteer, region_tier, split_region
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -40,6 +40,7 @@ Fusion = Literal["score", "rrf"]
 Jurisdiction = Literal["soft", "strict", "off"]
 JURISDICTIONS: tuple[Jurisdiction, ...] = get_args(Jurisdiction)
 _RRF_K = 60
+_SPELLED_TERM_PASSAGES = 2  # a corpus term a misspelling is read as is used by this many passages at least
 _TOPIC_SAMPLE = 20_000  # passages averaged for the corpus topic (40 MB of 512-d vectors)
 WEIGHTS_FILE = Path(__file__).with_name("jurisdiction.json")  # written by: python -m bench.jurisdiction --fit
 _WEIGHTS = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
@@ -118,7 +119,7 @@ class HybridRetriever:
         self._doc_regions = [index.documents[d].region for d in index.doc_ids]
         self._known_region = np.array([bool(r) for r in self._doc_regions], dtype=bool)
         self._unknown_mentions: frozenset[str] | None = None
-        self._speller: PlaceSpeller | None = None
+        self._spellers: tuple[PlaceSpeller, TermSpeller] | None = None
         self._topic: np.ndarray | None = None
 
     @property
@@ -141,12 +142,19 @@ class HybridRetriever:
         """The regions of the indexed documents."""
         return sorted({r for r in self._doc_regions if r})
 
-    def respell_places(self, text: str) -> str:
-        """``text`` with homophones of the covered places' names written as the names (坤区 → 昆区)."""
-        if self._speller is None:
+    def respell(self, text: str) -> str:
+        """``text`` with homophones of the covered places' names and of the corpus's terms written as the names
+        and terms (坤区 → 昆区, 幼儿圆 → 幼儿园)."""
+        if self._spellers is None:
             covered = {c for region in self.covered_regions for c in split_region(region)}
-            self._speller = PlaceSpeller(self.gazetteer.names_of(covered))
-        return self._speller(text)
+            keywords = self.index.keyword_index
+            tokenizer = keywords.tokenizer
+            terms = TermSpeller(
+                keywords.terms(_SPELLED_TERM_PASSAGES), keywords.has_term, tokenizer.cut, tokenizer.dictionary_frequency
+            )
+            self._spellers = (PlaceSpeller(self.gazetteer.names_of(covered)), terms)
+        places, terms = self._spellers
+        return terms(places(text))
 
     def covers(self, places: list[tuple[str, ...]]) -> bool:
         """Whether any indexed document is about one of ``places`` or an area containing it, or a document

@@ -226,7 +226,7 @@ class ChatService:
     def normalise(self, question: str, history: Sequence[Turn]) -> tuple[str, list[Turn]]:
         """The question and the user's turns as the documents write: 玉泉區 → 玉泉区 (Simplified characters),
         坤区 → 昆区 (a covered place's name heard or typed as a homophone). Our own answers are left as they are."""
-        respell = self.search.retriever.respell_places
+        respell = self.search.retriever.respell
         turns = [Turn(t.role, respell(to_simplified(t.content)) if t.role == "user" else t.content) for t in history]
         return respell(to_simplified(question)), turns
 

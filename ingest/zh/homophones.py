@@ -1,12 +1,18 @@
-"""Place names written with homophones: voice input and phone typing give 坤区 for 昆区, 康把什 for 康巴什, 包投
-for 包头, 乌孩 for 乌海. A run of characters that sounds like a known place name (its pinyin, any reading of each
-character, with the usual merges of z/zh, c/ch, s/sh, l/n, an/ang, en/eng, in/ing) and shares a character with it
-is read as that name. Only the places the index covers are looked for, so a homophone elsewhere is left alone."""
+"""Words written with homophones: voice input and phone typing give 坤区 for 昆区, 康把什 for 康巴什, 包投 for 包头,
+幼儿圆 for 幼儿园, 思正课 for 思政课, 促近法 for 促进法.
+
+A run of characters that sounds like a name or term (its pinyin, any reading of each character, with the usual
+merges of z/zh, c/ch, s/sh, l/n, an/ang, en/eng, in/ing) and shares a character with it is read as that word.
+
+- ``PlaceSpeller``: the names of the places the index covers, so a homophone elsewhere is left alone.
+- ``TermSpeller``: the corpus's own terms, replacing only a word that is no word: one the corpus never uses and
+  the dictionary does not know (or knows as very rare: 幼儿圆, 锻练), cut as whole words, so 一直, 参加, 提到 —
+  real words the corpus happens not to use — stay as they are."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from pypinyin import Style, pinyin
@@ -58,3 +64,77 @@ class PlaceSpeller:
         if run == name or not set(run) & set(name) or not all(map(_CJK.match, run)):
             return False
         return _sounds_like(run, name) and not any(other in run for other in self.names if len(other) < len(run))
+
+
+# a two-character word with one of these is a grammatical piece (我是, 能学, 一截), not a misspelt term
+_FUNCTION_CHARS = frozenset("是的了在有它他她我你这那么个能会要想得给把被让老一二三四五六七八九十几")
+_RARE = 4  # a dictionary word used fewer times than this (in jieba's counts) may be a misspelling
+_TERM_CHARS = (2, 4)
+
+
+class TermSpeller:
+    """Rewrites misspelt words that sound like a term of the corpus to the term (幼儿圆 → 幼儿园).
+
+    ``terms`` maps each corpus term to how many passages use it (the most used wins a tie of sounds);
+    ``is_term`` tells whether the corpus uses a word; ``cut`` splits text into words, joined they give it back;
+    ``frequency`` is a word's count in the general dictionary (None: not a dictionary word)."""
+
+    def __init__(
+        self,
+        terms: dict[str, int],
+        is_term: Callable[[str], bool],
+        cut: Callable[[str], list[str]],
+        frequency: Callable[[str], int | None],
+    ) -> None:
+        self.terms = terms
+        self.is_term, self.cut, self.frequency = is_term, cut, frequency
+        self._by_sound: dict[tuple[str, int], list[str]] = {}
+        for term in terms:
+            if _TERM_CHARS[0] <= len(term) <= _TERM_CHARS[1] and all(map(_CJK.match, term)):
+                for reading in _sounds(term[0]):
+                    self._by_sound.setdefault((reading, len(term)), []).append(term)
+
+    def __call__(self, text: str) -> str:
+        words = self.cut(text)
+        starts, ends, unknown = set(), set(), set()
+        at = 0
+        for word in words:
+            starts.add(at)
+            if self._no_word(word):
+                unknown.update(range(at, at + len(word)))
+            at += len(word)
+            ends.add(at)
+        out, i = [], 0
+        while i < len(text):
+            term = self._term_at(text, i, starts, ends, unknown)
+            out.append(term or text[i])
+            i += len(term) if term else 1
+        return "".join(out)
+
+    def _no_word(self, word: str) -> bool:
+        if len(word) < 2 or not all(map(_CJK.match, word)) or self.is_term(word):
+            return False
+        if len(word) == 2 and set(word) & _FUNCTION_CHARS:
+            return False
+        count = self.frequency(word)
+        return count is None or 0 < count < _RARE
+
+    def _term_at(self, text: str, i: int, starts: set[int], ends: set[int], unknown: set[int]) -> str | None:
+        """The term the whole words starting at ``i`` misspell (the longest), or None."""
+        if i not in starts:
+            return None
+        for size in range(_TERM_CHARS[1], _TERM_CHARS[0] - 1, -1):
+            run = text[i : i + size]
+            if len(run) < size or i + size not in ends or not unknown & set(range(i, i + size)):
+                continue
+            if not all(map(_CJK.match, run)) or self.is_term(run):
+                continue
+            alike = [
+                t
+                for reading in _sounds(run[0])
+                for t in self._by_sound.get((reading, size), ())
+                if t != run and set(t) & set(run) and _sounds_like(run, t)
+            ]
+            if alike:
+                return max(alike, key=lambda t: (self.terms[t], t))
+        return None

@@ -57,6 +57,11 @@ class ChineseTokenizer:
         """The words of ``text`` that name a thing by their part of speech (学校, 经费, 目标; not 实现, 最后)."""
         return [pair.word for pair in self._tagger.cut(text) if pair.flag.startswith("n") or pair.flag == "vn"]
 
+    def dictionary_frequency(self, word: str) -> int | None:
+        """How often jieba's dictionary counts ``word`` (None: not a dictionary word)."""
+        self._jieba.check_initialized()
+        return self._jieba.FREQ.get(word)
+
     def tokenize(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text).lower()
         return [

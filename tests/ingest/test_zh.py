@@ -3,7 +3,9 @@ are tested where used)."""
 
 from __future__ import annotations
 
-from ingest.zh.homophones import PlaceSpeller
+import pytest
+
+from ingest.zh.homophones import PlaceSpeller, TermSpeller
 from ingest.zh.script import to_simplified
 from ingest.zh.stages import figure_of_another_stage, stage_words_in, stages_in
 
@@ -46,6 +48,40 @@ def test_a_place_name_heard_or_typed_as_a_homophone_is_read_as_the_name() -> Non
     assert speller("包投那个数字赋能") == "包头那个数字赋能"
     # a homophone sharing no character with the name, and the names themselves, are left alone
     assert speller("无害化处理") == "无害化处理" and speller("乌海和昆区") == "乌海和昆区"
+
+
+class TestTermSpeller:
+    """The corpus's terms, from a real index (its BM25 vocabulary) and jieba's dictionary."""
+
+    @pytest.fixture(scope="class")
+    def speller(self, service) -> TermSpeller:
+        keywords = service.retriever.index.keyword_index
+        tokenizer = keywords.tokenizer
+        return TermSpeller(keywords.terms(2), keywords.has_term, tokenizer.cut, tokenizer.dictionary_frequency)
+
+    @pytest.mark.parametrize(
+        ("heard", "meant"),
+        [
+            ("玉泉区幼儿圆学位到25年还差多少啊", "玉泉区幼儿园学位到25年还差多少啊"),
+            ("玉泉区那个思正课教学标兵要评多少个", "玉泉区那个思政课教学标兵要评多少个"),
+            ("家庭教育促近法要不要宣传", "家庭教育促进法要不要宣传"),
+            ("终生学习体系是要覆盖城相吗", "终生学习体系是要覆盖城乡吗"),
+        ],
+    )
+    def test_a_misspelt_term_is_read_as_the_term(self, speller: TermSpeller, heard: str, meant: str) -> None:
+        assert speller(heard) == meant
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "孩子一直不够学位，参加了摇号",  # real words the corpus happens not to use (一直, 参加)
+            "成绩在年级前十，线上办的有多少场",
+            "我是康巴什的家长，网上能学不",  # two-character pieces of grammar (我是, 能学)
+            "包头哪家驾校通过率高",  # a dictionary word that sounds like a corpus term (家校)
+        ],
+    )
+    def test_real_words_are_left_alone(self, speller: TermSpeller, text: str) -> None:
+        assert speller(text) == text
 
 
 def test_a_place_name_spelled_right_is_not_read_as_a_longer_name() -> None:

@@ -106,6 +106,11 @@ class TestExtractiveAnswers:
         assert "巩固率95.35%;[1]……2020年在校生5147人" in answer.answer
         assert "毛入园率为65%;[1]2020年在园幼儿8483人" in answer.answer  # next to each other: no mark
 
+    def test_a_misheard_term_is_read_as_the_term(self, chat: ChatService) -> None:
+        """幼儿圆 (voice input) is 幼儿园: the kindergarten places, not the primary school ones."""
+        answer = chat.ask("玉泉区幼儿圆学位到25年还差多少啊")
+        assert answer.status == "answered" and "学位缺口预计2600个" in answer.answer
+
     def test_a_heading_answer_lists_the_items_under_it(self, chat: ChatService, service: SearchService) -> None:
         """六大工程是什么: the heading alone restates the question; the six are the paragraphs under it."""
         answer = chat.ask("昆区六大工程是什么")
