@@ -77,7 +77,8 @@ def trim(candidate: Candidate, analysis: QuestionAnalysis, max_chars: int = 150)
 
 
 def choose(scored: list[Candidate], analysis: QuestionAnalysis, extra_threshold: float) -> list[Candidate]:
-    """The best sentence, and those nearly as likely that add to it, in document order."""
+    """The best sentence, and those nearly as likely that add to it, in reading order (the best one's passage
+    first)."""
     if not scored:
         return []
     best = scored[0]
@@ -99,7 +100,8 @@ def choose(scored: list[Candidate], analysis: QuestionAnalysis, extra_threshold:
         )
         if adds or analysis.answer_type == "list":
             chosen.append(c)
-    return sorted(chosen, key=lambda c: (c.rank, c.start))
+    # in reading order within a passage; the best sentence's passage first, so the answer leads with it
+    return sorted(chosen, key=lambda c: (c.rank != best.rank, c.rank, c.start))
 
 
 def lead(meta: DocumentMetadata, section: str = "") -> str:

@@ -106,6 +106,13 @@ class TestExtractiveAnswers:
         assert "巩固率95.35%;[1]……2020年在校生5147人" in answer.answer
         assert "毛入园率为65%;[1]2020年在园幼儿8483人" in answer.answer  # next to each other: no mark
 
+    def test_the_answer_leads_with_its_best_sentence(self, chat: ChatService) -> None:
+        """The chat page's first starter question: the 随迁子女 sentence first, not a further one on 学位 from a
+        passage retrieved higher."""
+        answer = chat.ask("外地户口孩子能在玉泉区上公办小学吗？")
+        first_quote = answer.answer.split("[1]")[0]
+        assert answer.status == "answered" and "随迁子女" in first_quote
+
     def test_a_misheard_term_is_read_as_the_term(self, chat: ChatService) -> None:
         """幼儿圆 (voice input) is 幼儿园: the kindergarten places, not the primary school ones."""
         answer = chat.ask("玉泉区幼儿圆学位到25年还差多少啊")
