@@ -23,6 +23,7 @@ asked, so a prompt cannot talk its way past it.
 from __future__ import annotations
 
 import collections.abc
+import itertools
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -61,7 +62,7 @@ from app.config import Settings
 from index.retrieve import Hit, HybridRetriever, SearchFilters
 from ingest.clean import PUBLICATION_LINE
 from ingest.models import Chunk
-from ingest.zh.places import split_region
+from ingest.zh.places import region_tier, split_region
 from ingest.zh.script import to_simplified
 from ingest.zh.sentences import heading_of
 from ingest.zh.stages import stage_words_in
@@ -378,6 +379,10 @@ class ChatService:
     ) -> list[Hit]:
         if region:  # the filter already keeps only that place's documents
             return retriever.search(query, self.config.context_passages, SearchFilters(region=region))
+        if len(places) > 1:  # 昆区和康巴什哪个…: each place's own passages, taken in turn
+            found = [retriever.search(query, self.config.context_passages, SearchFilters(region=p[-1])) for p in places]
+            turns = (hit for row in itertools.zip_longest(*found) for hit in row if hit is not None)
+            return list({hit.chunk.chunk_id: hit for hit in turns}.values())
         k = self.config.places_passages if asks_places and not places else self.config.context_passages
         return in_jurisdiction(retriever.search(query, k), places)
 
@@ -420,6 +425,12 @@ class ChatService:
                 for found in by_document.values()
             ]
             return cite([(hedge + RELATED_TAIL, []), *lines])
+        if len(analysis.places) > 1 and not analysis.asks_source:  # 昆区和康巴什哪个…: each place named, in turn
+            named = [found for place in analysis.places if (found := _about(scored, place))]
+            if len(named) > 1:
+                chars = _quote_chars(len(named))
+                lines = [(region_label(found[0].hit.chunk.metadata), [trim(found[0], analysis, chars)]) for found in named]
+                return cite(lines)
         # per region only for a question about a topic, not one asking where something said is written
         regions = [] if evidence.names_place or analysis.asks_source else self._by_region(scored)
         others = [found for found in regions[1:] if self.model.confidence(found, analysis) >= thresholds.region]
@@ -580,6 +591,13 @@ def _own_place_first(scored: list[Candidate]) -> list[Candidate]:
     if own is None or own.probability < _OWN_PLACE_SHARE * scored[0].probability:
         return scored
     return [own, *(c for c in scored if c is not own)]
+
+
+def _about(scored: list[Candidate], place: tuple[str, ...]) -> list[Candidate]:
+    """The candidates of documents about ``place`` (or a place inside it), or else of an area containing it."""
+    tiers = [region_tier(c.region, place) for c in scored]
+    best = max(tiers, default=0)
+    return [c for c, tier in zip(scored, tiers, strict=True) if tier == best] if best else []
 
 
 def _in_order(c: Candidate) -> tuple[int, int]:

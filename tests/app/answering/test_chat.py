@@ -280,6 +280,15 @@ class TestJurisdiction:
         assert "32所" in answer.answer and "27所" not in answer.answer
         assert {c.doc_id[:3] for c in answer.citations} == {"000"}
 
+    def test_two_places_named_are_each_answered(self, chat: ChatService, service: SearchService) -> None:
+        """昆区和康巴什哪个…: a line for each, from its own document (the 26% and the 25%), not one of them."""
+        answer = chat.ask("昆区和康巴什哪个教育投入占比高")
+        lines = answer.answer.split("\n")
+        assert lines[0].startswith("昆都仑区") and "26%" in lines[0]
+        assert lines[1].startswith("康巴什区") and "25%" in lines[1]
+        assert {c.region for c in answer.citations} == {"内蒙古自治区包头市昆都仑区", "内蒙古自治区鄂尔多斯市康巴什区"}
+        assert_citations_resolve(answer, service)
+
     def test_region_parameter_restricts_the_answer(self, chat: ChatService) -> None:
         answer = chat.ask("集团化办学覆盖多少所学校？", region="玉泉区")
         assert "27所" in answer.answer
