@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.answering.models import Answer, Citation, Status
 from app.conversations import Recorded
@@ -133,4 +133,4 @@ class DocumentOut(BaseModel):
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     feedback_token: str = Field(min_length=8, max_length=64, description="From the chat response.")
-    helpful: bool
+    helpful: StrictBool  # true or false; not "yes" or 1

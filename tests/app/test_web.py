@@ -82,6 +82,8 @@ def test_feedback_is_rate_limited(settings: Settings) -> None:
         ({"feedback_token": "a" * 22}, "helpful"),
         ({"feedback_token": "", "helpful": True}, "feedback_token"),
         ({"feedback_token": "a" * 22, "helpful": True, "ip": "1.2.3.4"}, "ip"),
+        ({"feedback_token": "a" * 22, "helpful": "yes"}, "helpful"),
+        ({"feedback_token": "a" * 22, "helpful": 1}, "helpful"),
     ],
 )
 def test_bad_feedback_is_rejected(client: TestClient, body: dict, field: str) -> None:
