@@ -261,7 +261,7 @@ class ChatService:
         query = self.standalone_question(question, history, retriever, follow_up)
         analysis = self.analyse(query, retriever)
         places = [p for p in [retriever.gazetteer.resolve(region)] if p] if region else list(analysis.places)
-        refusal = place_refusal(retriever, places, region, query)
+        refusal = place_refusal(retriever, list(analysis.places), region, query)
         if refusal is not None:
             return query, refusal
         hits = self.evidence_hits(query, places, region, retriever, analysis.asks_places)

@@ -2,7 +2,8 @@
 
 A question (or the ``region`` field) that names a place no indexed document is
 about, nor an area containing it (上海, 赛罕区 when only 玉泉区 is indexed), is
-refused with the list of places the corpus does cover. Documents whose region is
+refused with the list of places the corpus does cover; so is a question naming
+another place than the ``region`` field allows (昆区 asked, only 玉泉区 searched). Documents whose region is
 unknown do not make a place "covered" — but they are never dropped from the
 evidence either: only documents known to be about a *different* place are.
 """
@@ -20,6 +21,9 @@ REFUSAL_PLACE = (
     REFUSAL_OPENING + "{place}的相关规定（目前收录的文件来自：{covered}）。{place}的情况建议咨询当地教育局。"
 )
 
+REFUSAL_OTHER_REGION = (
+    REFUSAL_OPENING + "{place}的相关内容：这里只查{region}的文件。想了解{place}，请去掉地区限制再问。"
+)
 UNCLEAR = "请把问题说完整一些，写明想了解的地区和事情，例如“玉泉区小学学位缺多少？”"
 NOT_CHINESE = "收录的政策文件都是中文的，请用中文提问，例如“康巴什每年招多少老师？”"
 NO_SOURCE = "上一条回答没有引用任何文件，所以没有出处。可以直接问想了解的政策内容。"
@@ -84,18 +88,29 @@ def unknown_places(question: str, retriever: HybridRetriever) -> list[str]:
 def place_refusal(
     retriever: HybridRetriever, places: list[tuple[str, ...]], region: str | None, question: str = ""
 ) -> Refusal | None:
-    """A refusal when the place asked about is one no document covers; ``None`` when in scope."""
+    """A refusal when a place the question names (``places``) or the ``region`` searched is one no document
+    covers, or the question names a place outside that region; ``None`` when in scope."""
+    path = retriever.gazetteer.resolve(region) if region else None
     if region and not retriever.matches_any(SearchFilters(region=region)):
         # the place's own name when it is one; never the field's text itself (it is the client's, not a place)
-        path = retriever.gazetteer.resolve(region)
         named = path[-1] if path else UNKNOWN_REGION
-    elif not region and places and retriever.covered_regions and not retriever.covers(places):
+    elif places and retriever.covered_regions and not retriever.covers(places):
         named = "、".join(p[-1] for p in places)
+    elif path and places and not any(_overlap(p, path) for p in places):
+        # 昆区 asked where only 玉泉区's documents are searched: they cannot be about it
+        asked = "、".join(p[-1] for p in places)
+        return Refusal(REFUSAL_OTHER_REGION.format(place=asked, region=path[-1]), "place_not_covered")
     elif not region and not places and (unknown := unknown_places(question, retriever)):
         named = "、".join(unknown)
     else:
         return None
     return Refusal(REFUSAL_PLACE.format(place=named, covered=covered_places(retriever)), "place_not_covered")
+
+
+def _overlap(place: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """Whether one of two places is the other or inside it (昆都仑区 and 包头市)."""
+    shorter = min(len(place), len(other))
+    return place[:shorter] == other[:shorter]
 
 
 def in_jurisdiction(hits: list[Hit], places: list[tuple[str, ...]]) -> list[Hit]:

@@ -289,6 +289,13 @@ class TestJurisdiction:
         assert {c.region for c in answer.citations} == {"内蒙古自治区包头市昆都仑区", "内蒙古自治区鄂尔多斯市康巴什区"}
         assert_citations_resolve(answer, service)
 
+    def test_a_place_outside_the_region_searched_is_refused_with_the_reason(self, chat: ChatService) -> None:
+        answer = chat.ask("昆区教育支出占财政支出多少", region="玉泉区")
+        assert answer.status == "refused" and answer.refusal_reason == "place_not_covered"
+        assert "昆都仑区" in answer.answer and "只查玉泉区的文件" in answer.answer and not answer.citations
+        inside = chat.ask("昆区教育支出占财政支出多少", region="包头")  # 昆区 is in 包头: searched
+        assert inside.status == "answered" and "26%" in inside.answer
+
     def test_region_parameter_restricts_the_answer(self, chat: ChatService) -> None:
         answer = chat.ask("集团化办学覆盖多少所学校？", region="玉泉区")
         assert "27所" in answer.answer
