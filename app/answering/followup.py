@@ -159,12 +159,14 @@ def _completed(
     if not follow_up and not depends_on_history(question, gazetteer, tokenizer):
         return _same_place(question, last, gazetteer, tokenizer)
     core = _ELLIPSIS_END.sub("", _ELLIPSIS_START.sub("", _bare(question))).replace("呢", " ")
-    for kind in (_YEAR.findall, stage_words_in):
+    for kind, is_year in ((_YEAR.findall, True), (stage_words_in, False)):
         new, old = kind(core), kind(last)
         if new and old:
             last = _replace(last, old, new).replace("教育教育", "教育")  # 学前教育 → 义务教育, not 义务教育教育
             for n in new:
                 core = core.replace(n, " ")
+        elif new and is_year and not _YEAR.sub("", core).strip(" 到在的"):
+            last, core = new[0] + last, ""  # 2025年呢, after a question with no year: that question, of 2025
     new_places = gazetteer.components_in(core)
     if new_places:
         old_names = gazetteer.mentions(last)

@@ -358,6 +358,14 @@ class TestStoryAndFollowUpDetails:
         assert standalone("巡检次数有要求吗？", history, r.gazetteer, tokenizer) == "玉泉区巡检次数有要求吗？"
         assert standalone("乌海市有几所高中？", history, r.gazetteer, tokenizer) == "乌海市有几所高中？"
 
+    def test_a_bare_year_asks_the_previous_question_of_that_year(self, service: SearchService) -> None:
+        r = service.retriever
+        tokenizer = r.index.keyword_index.tokenizer
+        history = [Turn("user", "包头有多少个教育集团"), Turn("assistant", "目前已培育创建20个教育集团。")]
+        assert standalone("到2025年呢", history, r.gazetteer, tokenizer) == "2025年包头有多少个教育集团"
+        with_year = [Turn("user", "玉泉区2020年小学学位缺多少"), Turn("assistant", "小学缺口共计7200个学位。")]
+        assert standalone("2025年呢", with_year, r.gazetteer, tokenizer) == "玉泉区2025年小学学位缺多少"
+
     def test_a_question_naming_no_thing_is_elliptical(self, service: SearchService) -> None:
         # its own words are a verb and a time word: what it is about was said before
         r = service.retriever
