@@ -113,6 +113,11 @@ class TestExtractiveAnswers:
         first_quote = answer.answer.split("[1]")[0]
         assert answer.status == "answered" and "随迁子女" in first_quote
 
+    def test_must_one_take_part_is_answered_by_what_is_voluntary(self, chat: ChatService) -> None:
+        """A parent's 必须参加吗 is answered by the policy word for optional, 自愿 (the guide's own example)."""
+        answer = chat.ask("康巴什课后服务必须参加吗")
+        assert answer.status == "answered" and "学生自愿选择参与课后服务" in answer.answer
+
     def test_a_misheard_term_is_read_as_the_term(self, chat: ChatService) -> None:
         """幼儿圆 (voice input) is 幼儿园: the kindergarten places, not the primary school ones."""
         answer = chat.ask("玉泉区幼儿圆学位到25年还差多少啊")
