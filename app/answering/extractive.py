@@ -47,6 +47,11 @@ class Quote:
         return ("……" if self.cut_before else "") + self.text + ("……" if self.cut_after else "")
 
 
+_STATED_YEAR = re.compile(r"((?:19|20)\d\d)年")
+_OPENING_YEAR = re.compile(r"\s*(?:截[至止])?((?:19|20)\d\d)年")
+_NUMBER_FIGURE = re.compile(r"\d[\d.]*\s*(?:余|多)?[万个所名人%]")
+
+
 def short_region(region: str | None) -> str:
     return split_region(region)[-1] if region else ""
 
@@ -100,8 +105,24 @@ def choose(scored: list[Candidate], analysis: QuestionAnalysis, extra_threshold:
         )
         if adds or analysis.answer_type == "list":
             chosen.append(c)
+    if not analysis.years and (later := _later_year(best, scored)) and all(later.text not in k.text for k in chosen):
+        chosen.append(later)  # 2015年在校生5930人; asked for no year: 2020年在校生5147人, what is so now, too
     # in reading order within a passage; the best sentence's passage first, so the answer leads with it
     return sorted(chosen, key=lambda c: (c.rank != best.rank, c.rank, c.start))
+
+
+def _later_year(best: Candidate, scored: list[Candidate]) -> Candidate | None:
+    """The sentence right after ``best`` when it goes on with a later year's figure (…2015年在校生5930人; and
+    2020年在校生5147人), or None."""
+    years = [int(y) for y in _STATED_YEAR.findall(best.text)]
+    text = best.hit.chunk.text
+    for c in scored:
+        if c.hit.chunk is best.hit.chunk and c.start >= best.end and not text[best.end : c.start].strip():
+            opening = _OPENING_YEAR.match(c.text)
+            if years and opening and int(opening.group(1)) > max(years) and _NUMBER_FIGURE.search(c.text):
+                return c
+            return None
+    return None
 
 
 def lead(meta: DocumentMetadata, section: str = "") -> str:

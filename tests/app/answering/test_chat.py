@@ -113,6 +113,13 @@ class TestExtractiveAnswers:
         first_quote = answer.answer.split("[1]")[0]
         assert answer.status == "answered" and "随迁子女" in first_quote
 
+    def test_asked_for_no_year_the_later_figure_follows(self, chat: ChatService) -> None:
+        """高中在校生多少人: the 2015 figure, then the sentence going on with 2020's (what is so now)."""
+        answer = chat.ask("玉泉区高中在校生多少人")
+        assert "2015年在校生5930人;[1]2020年在校生5147人" in answer.answer
+        asked = chat.ask("玉泉区2015年高中在校生多少人")  # a year asked: that year's figure alone
+        assert "5930人" in asked.answer and "5147人" not in asked.answer
+
     def test_must_one_take_part_is_answered_by_what_is_voluntary(self, chat: ChatService) -> None:
         """A parent's 必须参加吗 is answered by the policy word for optional, 自愿 (the guide's own example)."""
         answer = chat.ask("康巴什课后服务必须参加吗")
