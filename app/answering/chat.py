@@ -429,8 +429,7 @@ class ChatService:
             named = [found for place in analysis.places if (found := _about(scored, place))]
             if len(named) > 1:
                 chars = _quote_chars(len(named))
-                lines = [(region_label(found[0].hit.chunk.metadata), [trim(found[0], analysis, chars)]) for found in named]
-                return cite(lines)
+                return cite([(region_label(f[0].hit.chunk.metadata), [trim(f[0], analysis, chars)]) for f in named])
         # per region only for a question about a topic, not one asking where something said is written
         regions = [] if evidence.names_place or analysis.asks_source else self._by_region(scored)
         others = [found for found in regions[1:] if self.model.confidence(found, analysis) >= thresholds.region]

@@ -96,7 +96,9 @@ class TermSpeller:
 
     def __call__(self, text: str) -> str:
         words = self.cut(text)
-        starts, ends, unknown = set(), set(), set()
+        starts: set[int] = set()
+        ends: set[int] = set()
+        unknown: set[int] = set()
         at = 0
         for word in words:
             starts.add(at)

@@ -323,8 +323,8 @@ class TestFollowUps:
     def test_a_question_nothing_answers_alone_is_tried_as_a_follow_up(self, chat: ChatService) -> None:
         question = "最后要形成个啥生态"
         assert chat.ask(question).status == "refused"  # said first: nothing is about it
-        first = chat.ask("玉泉区依法治教要完善哪些决策程序？")
-        answer = chat.ask(question, [Turn("user", "玉泉区依法治教要完善哪些决策程序？"), Turn("assistant", first.answer)])
+        earlier = "玉泉区依法治教要完善哪些决策程序？"
+        answer = chat.ask(question, [Turn("user", earlier), Turn("assistant", chat.ask(earlier).answer)])
         assert answer.status == "answered" and "教育法治生态" in answer.answer
 
     def test_junior_secondary_follow_up_keeps_the_district(self, chat: ChatService) -> None:
