@@ -260,7 +260,8 @@ class ChatService:
             return question, Refusal(UNCLEAR, "unclear")  # 还有吗 said first: nothing to complete it from
         query = self.standalone_question(question, history, retriever, follow_up)
         analysis = self.analyse(query, retriever)
-        places = [p for p in [retriever.gazetteer.resolve(region)] if p] if region else list(analysis.places)
+        # the places the question names, or else the region searched (九原区 asked with region=内蒙古: 九原区)
+        places = list(analysis.places) or ([p for p in [retriever.gazetteer.resolve(region)] if p] if region else [])
         refusal = place_refusal(retriever, list(analysis.places), region, query)
         if refusal is not None:
             return query, refusal
@@ -377,8 +378,9 @@ class ChatService:
         retriever: HybridRetriever,
         asks_places: bool = False,
     ) -> list[Hit]:
-        if region:  # the filter already keeps only that place's documents
-            return retriever.search(query, self.config.context_passages, SearchFilters(region=region))
+        if region:  # the filter keeps that region's documents; of them, those about a place the question names
+            hits = retriever.search(query, self.config.context_passages, SearchFilters(region=region))
+            return in_jurisdiction(hits, retriever.named_places(query))
         if len(places) > 1:  # 昆区和康巴什哪个…: each place's own passages, taken in turn
             found = [retriever.search(query, self.config.context_passages, SearchFilters(region=p[-1])) for p in places]
             turns = (hit for row in itertools.zip_longest(*found) for hit in row if hit is not None)
@@ -426,7 +428,11 @@ class ChatService:
             ]
             return cite([(hedge + RELATED_TAIL, []), *lines])
         if len(analysis.places) > 1 and not analysis.asks_source:  # 昆区和康巴什哪个…: each place named, in turn
-            named = [found for place in analysis.places if (found := _about(scored, place))]
+            named = [
+                found
+                for place in analysis.places
+                if (found := _about(scored, place)) and self.model.confidence(found, analysis) >= thresholds.region
+            ]
             if len(named) > 1:
                 chars = _quote_chars(len(named))
                 return cite([(region_label(f[0].hit.chunk.metadata), [trim(f[0], analysis, chars)]) for f in named])
@@ -454,12 +460,18 @@ class ChatService:
         caveat: list[tuple[str, list[Quote]]] = [(note, [])] if note else []
         if not analysis.asks_source:
             items: list[tuple[str, list[Quote]]] = []
-            if len(chosen) == 1 and analysis.answer_type in ("list", "other") and heading_of(chosen[0].text.strip()):
+            nth = asked_ordinal(evidence.query)  # 第五条是什么: that item alone
+            heading = scored[0] if nth and heading_of(scored[0].text.strip()) else chosen[0]
+            if (
+                (len(chosen) == 1 or heading is scored[0])
+                and analysis.answer_type in ("list", "other")
+                and heading_of(heading.text.strip())
+            ):
                 # 六大工程是什么: the six under the heading, one per line, not the heading alone
-                listed = self._items_under(chosen[0])
-                nth = asked_ordinal(evidence.query)  # 第五条是什么: that item alone
+                listed = self._items_under(heading)
                 listed = [listed[nth - 1]] if nth and nth <= len(listed) else listed
                 items = [(ITEM_INDENT, [item]) for item in listed]
+                quotes, first = [trim(heading, analysis)], heading.hit.chunk
             return cite([*caveat, (lead(first.metadata), quotes), *items])
         where = self._heading_line(first, evidence.query)
         return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])

@@ -1,13 +1,13 @@
 """Words written with homophones: voice input and phone typing give 坤区 for 昆区, 康把什 for 康巴什, 包投 for 包头,
-幼儿圆 for 幼儿园, 思正课 for 思政课, 促近法 for 促进法.
+幼儿圆 for 幼儿园, 创克 for 创客, 促近法 for 促进法.
 
 A run of characters that sounds like a name or term (its pinyin, any reading of each character, with the usual
 merges of z/zh, c/ch, s/sh, l/n, an/ang, en/eng, in/ing) and shares a character with it is read as that word.
 
 - ``PlaceSpeller``: the names of the places the index covers, so a homophone elsewhere is left alone.
 - ``TermSpeller``: the corpus's own terms, replacing only a word that is no word: one the corpus never uses and
-  the dictionary does not know (or knows as very rare: 幼儿圆, 锻练), cut as whole words, so 一直, 参加, 提到 —
-  real words the corpus happens not to use — stay as they are."""
+  the dictionary does not know (or, three characters or more, knows as very rare: 幼儿圆), cut as whole words, so
+  一直, 参加, 厌学, 失德, 美语 — real words the corpus happens not to use — stay as they are."""
 
 from __future__ import annotations
 
@@ -72,8 +72,14 @@ _RARE = 4  # a dictionary word used fewer times than this (in jieba's counts) ma
 _TERM_CHARS = (2, 4)
 
 
+def _one_slip(run: str, term: str) -> bool:
+    """Whether ``run`` differs from ``term`` in one character only (幼儿圆 and 幼儿园; not 中介性 and 综合性)."""
+    return sum(a != b for a, b in zip(run, term, strict=True)) == 1
+
+
 class TermSpeller:
-    """Rewrites misspelt words that sound like a term of the corpus to the term (幼儿圆 → 幼儿园).
+    """Rewrites misspelt words that sound like a term of the corpus, and differ from it in one character, to the
+    term (幼儿圆 → 幼儿园).
 
     ``terms`` maps each corpus term to how many passages use it (the most used wins a tie of sounds);
     ``is_term`` tells whether the corpus uses a word; ``cut`` splits text into words, joined they give it back;
@@ -116,9 +122,9 @@ class TermSpeller:
     def _no_word(self, word: str) -> bool:
         if len(word) < 2 or not all(map(_CJK.match, word)) or self.is_term(word):
             return False
-        if len(word) == 2 and set(word) & _FUNCTION_CHARS:
-            return False
         count = self.frequency(word)
+        if len(word) == 2:  # a rare two-character dictionary word is a word (厌学, 失德, 插班), not a slip
+            return count is None and not set(word) & _FUNCTION_CHARS
         return count is None or 0 < count < _RARE
 
     def _term_at(self, text: str, i: int, starts: set[int], ends: set[int], unknown: set[int]) -> str | None:
@@ -135,7 +141,7 @@ class TermSpeller:
                 t
                 for reading in _sounds(run[0])
                 for t in self._by_sound.get((reading, size), ())
-                if t != run and set(t) & set(run) and _sounds_like(run, t)
+                if t != run and _one_slip(run, t) and _sounds_like(run, t)
             ]
             if alike:
                 return max(alike, key=lambda t: (self.terms[t], t))

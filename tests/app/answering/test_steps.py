@@ -366,6 +366,14 @@ class TestStoryAndFollowUpDetails:
         with_year = [Turn("user", "玉泉区2020年小学学位缺多少"), Turn("assistant", "小学缺口共计7200个学位。")]
         assert standalone("2025年呢", with_year, r.gazetteer, tokenizer) == "玉泉区2025年小学学位缺多少"
 
+    def test_an_item_number_asks_the_previous_list_for_that_item(self, service: SearchService) -> None:
+        r = service.retriever
+        tokenizer = r.index.keyword_index.tokenizer
+        history = [Turn("user", "昆区六大工程是什么"), Turn("assistant", "一是实施领航工程……")]
+        assert standalone("第三个呢", history, r.gazetteer, tokenizer) == "昆区六大工程第三个是什么"
+        numbered = [Turn("user", "昆区“六大亮点”第一条是什么？"), Turn("assistant", "一是“抓主线”…")]
+        assert standalone("第4个呢", numbered, r.gazetteer, tokenizer) == "昆区“六大亮点”第4个是什么？"
+
     def test_a_question_naming_no_thing_is_elliptical(self, service: SearchService) -> None:
         # its own words are a verb and a time word: what it is about was said before
         r = service.retriever
