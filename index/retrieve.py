@@ -152,7 +152,8 @@ class HybridRetriever:
             terms = TermSpeller(
                 keywords.terms(_SPELLED_TERM_PASSAGES), keywords.has_term, tokenizer.cut, tokenizer.dictionary_frequency
             )
-            self._spellers = (PlaceSpeller(self.gazetteer.names_of(covered)), terms)
+            places = PlaceSpeller(self.gazetteer.names_of(covered), tokenizer.cut, tokenizer.dictionary_frequency)
+            self._spellers = (places, terms)
         places, terms = self._spellers
         return terms(places(text))
 

@@ -38,18 +38,28 @@ def _sounds_like(run: str, name: str) -> bool:
 
 
 class PlaceSpeller:
-    """Rewrites homophones of ``names`` (place names of two characters or more) to the names themselves."""
+    """Rewrites homophones of ``names`` (place names of two characters or more) to the names themselves.
 
-    def __init__(self, names: Iterable[str]) -> None:
+    With ``cut`` and ``frequency`` (a tokenizer's words and the dictionary's counts), a run must begin a word and
+    be no common word itself: 贫困区 is not 贫昆区 (困区 begins inside 贫困), 昆曲 is not 昆区."""
+
+    def __init__(
+        self,
+        names: Iterable[str],
+        cut: Callable[[str], list[str]] | None = None,
+        frequency: Callable[[str], int | None] | None = None,
+    ) -> None:
         self.names = sorted({n for n in names if len(n) >= 2 and all(_CJK.match(c) for c in n)}, key=len, reverse=True)
+        self.cut, self.frequency = cut, frequency
 
     def __call__(self, text: str) -> str:
         for name in self.names:
             size = len(name)
             out, i = [], 0
+            starts = self._word_starts(text)
             while i <= len(text) - size:
                 run = text[i : i + size]
-                if self._misspelt(run, name):
+                if (starts is None or i in starts) and self._misspelt(run, name):
                     out.append(name)
                     i += size
                 else:
@@ -58,11 +68,22 @@ class PlaceSpeller:
             text = "".join(out) + text[i:]
         return text
 
+    def _word_starts(self, text: str) -> set[int] | None:
+        if self.cut is None:
+            return None
+        starts, at = set(), 0
+        for word in self.cut(text):
+            starts.add(at)
+            at += len(word)
+        return starts
+
     def _misspelt(self, run: str, name: str) -> bool:
         """Whether ``run`` is ``name`` written with homophones. Not when it holds a name spelled right: 包头示范性
         names 包头, and its 示 begins the next word (示范), so it is not 包头市."""
         if run == name or not set(run) & set(name) or not all(map(_CJK.match, run)):
             return False
+        if self.frequency is not None and (self.frequency(run) or 0) >= _RARE:
+            return False  # a word of its own (昆曲)
         return _sounds_like(run, name) and not any(other in run for other in self.names if len(other) < len(run))
 
 

@@ -50,6 +50,16 @@ def test_a_place_name_heard_or_typed_as_a_homophone_is_read_as_the_name() -> Non
     assert speller("无害化处理") == "无害化处理" and speller("乌海和昆区") == "乌海和昆区"
 
 
+def test_a_place_homophone_must_begin_a_word_and_be_no_word(service) -> None:
+    """With the tokenizer: 贫困区 is not 贫昆区 (困区 begins inside 贫困), 昆曲 is not 昆区 (a word)."""
+    tokenizer = service.retriever.index.keyword_index.tokenizer
+    speller = PlaceSpeller(["昆区", "康城", "呼市", "玉泉区"], tokenizer.cut, tokenizer.dictionary_frequency)
+    for text in ("贫困区的学校有补助吗", "健康成绩怎么算", "打招呼是基本礼貌", "昆曲进校园"):
+        assert speller(text) == text
+    assert speller("嗯那个坤区就是培养出了几个名校长") == "嗯那个昆区就是培养出了几个名校长"
+    assert speller("玉全区学前三年毛入园率") == "玉泉区学前三年毛入园率"
+
+
 class TestTermSpeller:
     """The corpus's terms, from a real index (its BM25 vocabulary) and jieba's dictionary."""
 
