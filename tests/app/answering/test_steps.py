@@ -358,31 +358,36 @@ class TestStoryAndFollowUpDetails:
         assert standalone("巡检次数有要求吗？", history, r.gazetteer, tokenizer) == "玉泉区巡检次数有要求吗？"
         assert standalone("乌海市有几所高中？", history, r.gazetteer, tokenizer) == "乌海市有几所高中？"
 
-    def test_a_bare_year_asks_the_previous_question_of_that_year(self, service: SearchService) -> None:
+    @pytest.mark.parametrize(
+        ("before", "said", "question", "completed"),
+        [
+            # a bare year after a question with no year: that question, of the year
+            ("包头有多少个教育集团", "目前已培育创建20个教育集团。", "到2025年呢", "2025年包头有多少个教育集团"),
+            ("玉泉区2020年小学学位缺多少", "小学缺口共计7200个学位。", "2025年呢", "玉泉区2025年小学学位缺多少"),
+            # an item number: the previous list's item (第4个 after 第一条: the same list)
+            ("昆区六大工程是什么", "一是实施领航工程……", "第三个呢", "昆区六大工程第三个是什么"),
+            ("昆区“六大亮点”第一条是什么？", "一是“抓主线”…", "第4个呢", "昆区“六大亮点”第4个是什么？"),
+            # its own words name no thing (a verb, a time word): what it is about was said before
+            (
+                "玉泉区安全大数据平台要设多少个巡检点？",
+                "不少于2000个。",
+                "每个月要巡检多少次？",
+                "玉泉区安全大数据平台要设多少个巡检点。每个月要巡检多少次",
+            ),
+            (
+                "乌海义务教育在什么上下功夫？",
+                "在“四个缩小”上下功夫。",
+                "最后要实现啥",
+                "乌海义务教育在 上下功夫。最后要实现啥",
+            ),
+        ],
+    )
+    def test_a_follow_up_is_completed_from_the_previous_question(
+        self, service: SearchService, before: str, said: str, question: str, completed: str
+    ) -> None:
         r = service.retriever
-        tokenizer = r.index.keyword_index.tokenizer
-        history = [Turn("user", "包头有多少个教育集团"), Turn("assistant", "目前已培育创建20个教育集团。")]
-        assert standalone("到2025年呢", history, r.gazetteer, tokenizer) == "2025年包头有多少个教育集团"
-        with_year = [Turn("user", "玉泉区2020年小学学位缺多少"), Turn("assistant", "小学缺口共计7200个学位。")]
-        assert standalone("2025年呢", with_year, r.gazetteer, tokenizer) == "玉泉区2025年小学学位缺多少"
-
-    def test_an_item_number_asks_the_previous_list_for_that_item(self, service: SearchService) -> None:
-        r = service.retriever
-        tokenizer = r.index.keyword_index.tokenizer
-        history = [Turn("user", "昆区六大工程是什么"), Turn("assistant", "一是实施领航工程……")]
-        assert standalone("第三个呢", history, r.gazetteer, tokenizer) == "昆区六大工程第三个是什么"
-        numbered = [Turn("user", "昆区“六大亮点”第一条是什么？"), Turn("assistant", "一是“抓主线”…")]
-        assert standalone("第4个呢", numbered, r.gazetteer, tokenizer) == "昆区“六大亮点”第4个是什么？"
-
-    def test_a_question_naming_no_thing_is_elliptical(self, service: SearchService) -> None:
-        # its own words are a verb and a time word: what it is about was said before
-        r = service.retriever
-        tokenizer = r.index.keyword_index.tokenizer
-        history = [Turn("user", "玉泉区安全大数据平台要设多少个巡检点？"), Turn("assistant", "不少于2000个。")]
-        completed = standalone("每个月要巡检多少次？", history, r.gazetteer, tokenizer)
-        assert completed == "玉泉区安全大数据平台要设多少个巡检点。每个月要巡检多少次"
-        history = [Turn("user", "乌海义务教育在什么上下功夫？"), Turn("assistant", "在“四个缩小”上下功夫。")]
-        assert standalone("最后要实现啥", history, r.gazetteer, tokenizer).startswith("乌海")
+        history = [Turn("user", before), Turn("assistant", said)]
+        assert standalone(question, history, r.gazetteer, r.index.keyword_index.tokenizer) == completed
 
     @pytest.mark.parametrize(
         ("question", "only_where"),
