@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from app.answering.models import Answer, Citation, Status
 from app.conversations import Recorded
@@ -80,6 +80,12 @@ class ChatRequest(BaseModel):
     history: list[TurnIn] = Field(default_factory=list, description="Earlier turns, oldest first.")
     stream: bool = Field(False, description="Answer as Server-Sent Events.")
     region: str | None = Field(None, max_length=50, description="Answer only from documents of this place.")
+
+    @field_validator("region")
+    @classmethod
+    def _no_blank_region(cls, region: str | None) -> str | None:
+        """A blank region is no region (it filtered every document out)."""
+        return region.strip() or None if region is not None else None
 
 
 class ChatResponse(BaseModel):

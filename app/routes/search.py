@@ -64,6 +64,6 @@ def search(
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value and iso_date(value) != value:
             raise InvalidRequest(name, f"参数 {name} 不是有效日期（格式 YYYY-MM-DD）")
-    filters = SearchFilters(region=region, doc_id=doc_id, date_from=date_from, date_to=date_to)
+    filters = SearchFilters(region=(region or "").strip() or None, doc_id=doc_id, date_from=date_from, date_to=date_to)
     hits = service.search(question, k, filters)
     return SearchResponse(query=question, results=[SearchResult.from_hit(h) for h in hits])

@@ -79,6 +79,12 @@ class TestJson:
         assert body["errors"][0]["field"] == field
         assert message in body["detail"]
 
+    def test_a_blank_region_is_no_region(self, client: TestClient) -> None:
+        body = client.post("/api/chat", json={"question": "玉泉区每个年级的小学学位缺多少？", "region": "  "}).json()
+        assert body["status"] == "answered" and "1200" in body["answer"]
+        results = client.get("/api/search", params={"q": "教师", "region": " "}).json()["results"]
+        assert results
+
     def test_malformed_json_is_a_422(self, client: TestClient) -> None:
         response = client.post("/api/chat", content=b"{not json", headers={"Content-Type": "application/json"})
         assert response.status_code == 422 and response.json()["error"] == "invalid_request"
