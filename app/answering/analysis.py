@@ -366,7 +366,8 @@ class QuestionAnalysis:
 
 
 _CHINESE_DIGITS = "一二三四五六七八九十"
-_ORDINAL = re.compile(rf"第([{_CHINESE_DIGITS}]|\d{{1,2}})(?:条|项|个|点|方面|部分)")
+ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")  # 第五条, 第4个: an item of a list by its number
+_ORDINAL = re.compile(rf"第([{_CHINESE_DIGITS}]|\d{{1,2}})(?:{'|'.join(ORDINAL_UNITS)})")
 
 
 def asks_part(question: str) -> bool:

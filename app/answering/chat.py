@@ -195,9 +195,9 @@ class ChatService:
                 if isinstance(retried, Evidence) and retried.query != question:
                     again = self.model.score(retried.found)
                     probabilities = self.model.probabilities(again, retried.analysis)
-                    if self.decide(*probabilities) != "refused":
-                        evidence, scored, (confidence, relevance) = retried, again, probabilities
-                        status = self.decide(confidence, relevance)
+                    if (retried_status := self.decide(*probabilities)) != "refused":
+                        evidence, scored, status = retried, again, retried_status
+                        confidence, relevance = probabilities
             query = evidence.query
             refusal = None
             if status == "refused":
@@ -260,9 +260,8 @@ class ChatService:
             return question, Refusal(UNCLEAR, "unclear")  # 还有吗 said first: nothing to complete it from
         query = self.standalone_question(question, history, retriever, follow_up)
         analysis = self.analyse(query, retriever)
-        # the places the question names, or else the region searched (九原区 asked with region=内蒙古: 九原区)
-        places = list(analysis.places) or ([p for p in [retriever.gazetteer.resolve(region)] if p] if region else [])
-        refusal = place_refusal(retriever, list(analysis.places), region, query)
+        places = list(analysis.places)
+        refusal = place_refusal(retriever, places, region, query)
         if refusal is not None:
             return query, refusal
         hits = self.evidence_hits(query, places, region, retriever, analysis.asks_places)
@@ -270,7 +269,9 @@ class ChatService:
         if asks_more(question):  # 还有吗: what no answer so far has quoted
             said = [q for t in history if t.role == "assistant" for q in quotes_of(t.content)]
             found = [c for c in found if not any(c.text in q or q in c.text for q in said)]
-        return Evidence(query, analysis, bool(places), hits, found)
+        # a place named, by the question or the region searched
+        names_place = bool(places) or bool(region and retriever.gazetteer.resolve(region))
+        return Evidence(query, analysis, names_place, hits, found)
 
     def previous_source(
         self, question: str, history: Sequence[Turn], retriever: HybridRetriever
@@ -380,7 +381,7 @@ class ChatService:
     ) -> list[Hit]:
         if region:  # the filter keeps that region's documents; of them, those about a place the question names
             hits = retriever.search(query, self.config.context_passages, SearchFilters(region=region))
-            return in_jurisdiction(hits, retriever.named_places(query))
+            return in_jurisdiction(hits, places)
         if len(places) > 1:  # 昆区和康巴什哪个…: each place's own passages, taken in turn
             found = [retriever.search(query, self.config.context_passages, SearchFilters(region=p[-1])) for p in places]
             turns = (hit for row in itertools.zip_longest(*found) for hit in row if hit is not None)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.answering.analysis import answer_type_of, source_asked, without_question_words
+from app.answering.analysis import ORDINAL_UNITS, answer_type_of, source_asked, without_question_words
 from app.answering.models import Turn
 from app.answering.scope import says_no_more
 from ingest.zh.places import Gazetteer
@@ -47,8 +47,7 @@ _MORE = re.compile(r"(?:还有|其他|其它|别的|另外)(?:的|别的|其他�
 _PARTICLES = re.compile(r"^[吗呢啊吧呀]+$")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _NUMERAL = "[\\d一二三四五六七八九十]"
-_ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")
-_ORDINAL = re.compile(rf"第{_NUMERAL}+(?:{'|'.join(_ORDINAL_UNITS)})")
+_ORDINAL = re.compile(rf"第{_NUMERAL}+(?:{'|'.join(ORDINAL_UNITS)})")
 _ASK_TAIL = re.compile(r"(?:是|讲的是|讲|说的是|说)?(?:什么|啥)(?:内容)?$")
 _HEADED_TERM = 4  # characters: a one-word term this long has a head word (家庭教育: 教育)
 _SHORT_TERM = 6  # characters: a follow-up this short that names no place, stage or year names a term (那X呢)
@@ -199,8 +198,8 @@ def _swap_term(previous: str, term: str, tokenizer: ChineseTokenizer) -> str | N
     numbered = re.fullmatch(rf"(\D*?)({_NUMERAL}+)(\D*)", term)
     if numbered and (numbered.group(1) or numbered.group(3)):
         head, tail = map(re.escape, (numbered.group(1), numbered.group(3)))
-        if numbered.group(1) == "第" and numbered.group(3) in _ORDINAL_UNITS:
-            tail = "(?:" + "|".join(_ORDINAL_UNITS) + ")"  # 第4个 after 第一条: the same list
+        if numbered.group(1) == "第" and numbered.group(3) in ORDINAL_UNITS:
+            tail = "(?:" + "|".join(ORDINAL_UNITS) + ")"  # 第4个 after 第一条: the same list
         if same := re.search(rf"{head}{_NUMERAL}+{tail}", previous):
             return previous[: same.start()] + term + previous[same.end() :]
     quoted = [m for m in _QUOTED.finditer(previous) if term not in m.group(1)]

@@ -53,10 +53,12 @@ class PlaceSpeller:
         self.cut, self.frequency = cut, frequency
 
     def __call__(self, text: str) -> str:
+        starts, cut_from = None, None
         for name in self.names:
             size = len(name)
             out, i = [], 0
-            starts = self._word_starts(text)
+            if cut_from != text:  # the words again only when a name was written in
+                starts, cut_from = self._word_starts(text), text
             while i <= len(text) - size:
                 run = text[i : i + size]
                 if (starts is None or i in starts) and self._misspelt(run, name):
