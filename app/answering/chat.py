@@ -100,6 +100,7 @@ PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
 PER_REGION_MORE = "另有{n}个地区（{names}等）的文件也有相关内容。"
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
 _RELATED_QUOTES = 4
+_STATUS_RANK = {"refused": 0, "related": 1, "answered": 2}
 _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, shorter: it is read on a phone
 _SHORT_QUOTE_CHARS = 90
 _SHORTEST_QUOTE_CHARS = 75  # four quotes or more
@@ -188,14 +189,14 @@ class ChatService:
             scored = self.model.score(evidence.found)
             confidence, relevance = self.model.probabilities(scored, evidence.analysis)
             status = self.decide(confidence, relevance)
-            if status == "refused" and evidence.query == question and any(t.role == "user" for t in history):
-                # nothing found for it on its own, in a conversation: it may lean on what was asked before
-                # (最后要形成个啥生态, after a question on 玉泉区's 依法治教)
+            if status != "answered" and evidence.query == question and any(t.role == "user" for t in history):
+                # not answered on its own, in a conversation: it may lean on what was asked before
+                # (最后要形成个啥生态, after 玉泉区's 依法治教; 新学校主要往哪建, after 玉泉区's 大班额)
                 retried = self._gather(question, history, region, follow_up=True)
                 if isinstance(retried, Evidence) and retried.query != question:
                     again = self.model.score(retried.found)
                     probabilities = self.model.probabilities(again, retried.analysis)
-                    if (retried_status := self.decide(*probabilities)) != "refused":
+                    if _STATUS_RANK[retried_status := self.decide(*probabilities)] > _STATUS_RANK[status]:
                         evidence, scored, status = retried, again, retried_status
                         confidence, relevance = probabilities
             query = evidence.query

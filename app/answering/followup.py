@@ -13,9 +13,10 @@ what it points at.
 
 A self-contained question keeps its own topic; when it names no place but
 shares a word with the previous question, it keeps that question's place
-(巡检次数有要求吗 after 玉泉区的巡检点). When nothing is found for it on its own,
-the chat tries it once more completed (``follow_up``): it leaned on the
-conversation after all (最后要形成个啥生态, after 玉泉区's 依法治教).
+(巡检次数有要求吗 after 玉泉区的巡检点). When it is not answered on its own,
+the chat tries it once more completed (``follow_up``) and keeps that when it
+does better: it leaned on the conversation after all (最后要形成个啥生态, after
+玉泉区's 依法治教; 新学校主要往哪建, after 玉泉区要完全消除大班额吗).
 
 With an LLM, the condense prompt (prompts/condense.md) rewrites the question
 instead, and this rule is the fallback.
@@ -129,7 +130,7 @@ def standalone(
     question: str, history: Sequence[Turn], gazetteer: Gazetteer, tokenizer: ChineseTokenizer, follow_up: bool = False
 ) -> str:
     """``question`` completed from the previous user question when it depends on it (or, with ``follow_up``,
-    whatever it looks like: nothing was found for it on its own); otherwise unchanged. The previous question is
+    whatever it looks like: it was not answered on its own); otherwise unchanged. The previous question is
     itself taken completed, so a chain of follow-ups keeps the topic (玉泉区小学学位缺多少 → 为什么？ → 那初中呢？)."""
     last = None
     for turn in history:

@@ -332,6 +332,14 @@ class TestFollowUps:
         answer = chat.ask(question, [Turn("user", earlier), Turn("assistant", chat.ask(earlier).answer)])
         assert answer.status == "answered" and "教育法治生态" in answer.answer
 
+    def test_a_question_only_discussed_alone_is_tried_as_a_follow_up(self, chat: ChatService) -> None:
+        question = "新学校主要往哪建"
+        assert chat.ask(question).status != "answered"  # said first: which new schools?
+        earlier = "玉泉区要完全消除大班额吗？"
+        answer = chat.ask(question, [Turn("user", earlier), Turn("assistant", chat.ask(earlier).answer)])
+        assert answer.status == "answered" and "入学压力过大的区域" in answer.answer
+        assert answer.query.startswith("玉泉区")
+
     def test_junior_secondary_follow_up_keeps_the_district(self, chat: ChatService) -> None:
         answer = chat.ask("那初中呢？", self.history)
         assert "玉泉区" in answer.query and "初中" in answer.query and "小学" not in answer.query
