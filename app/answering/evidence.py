@@ -1,6 +1,7 @@
 """Step 3, evidence and decision: which sentence answers, and how sure we are.
 
-Every sentence of the retrieved passages is a candidate. A linear ranking model
+Every sentence of the retrieved passages is a candidate, once (overlapping passages share
+sentences: the better-ranked copy is kept, so no answer splits its share). A linear ranking model
 (``answer_model.json``, fitted by ``python -m bench.calibrate`` on the
 tune half of the question sets as a conditional logit: which of a question's
 sentences holds the answer) scores each from the signals in ``FEATURES``: concept
@@ -249,11 +250,14 @@ def candidates(
     """Every quotable sentence of ``hits`` with its signals (not yet scored); ``topic`` is the corpus's
     (``HybridRetriever.topic``)."""
     spans_of = []
+    seen: set[tuple[str, int]] = set()  # a sentence in two overlapping passages is one candidate (the better hit's)
     for rank, hit in enumerate(hits):
         spans = split_sentences(hit.chunk.text)
         for i, (start, end) in enumerate(spans):
             sentence = hit.chunk.text[start:end]
-            if len(_CJK.findall(sentence)) >= _MIN_CHARS and not looks_like_instruction(sentence):
+            at = (hit.chunk.doc_id, hit.chunk.start + start)
+            if len(_CJK.findall(sentence)) >= _MIN_CHARS and not looks_like_instruction(sentence) and at not in seen:
+                seen.add(at)
                 spans_of.append((rank, hit, spans, i))
     texts = [hit.chunk.text[slice(*spans[i])] for _, hit, spans, i in spans_of]
     ask = split_ask(analysis.question)[1]

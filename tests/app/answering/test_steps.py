@@ -317,6 +317,26 @@ class TestAnswerModel:
         assert "3800个学位" in scored[0].text
         assert chat.model.confidence(scored, chat.analyse(question, service.retriever)) >= chat.model.thresholds.answer
 
+    def test_a_sentence_in_two_overlapping_passages_is_one_candidate(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        # its share of the softmax is not split between two copies (which read as a close second)
+        question = "昆区教育支出占比多少"
+        hits = service.search(question, 10)
+        overlapping = [
+            (a, b)
+            for i, a in enumerate(hits)
+            for b in hits[i + 1 :]
+            if a.chunk.doc_id == b.chunk.doc_id and a.chunk.start < b.chunk.end and b.chunk.start < a.chunk.end
+        ]
+        assert overlapping  # the passages retrieved do share sentences
+        found = candidates(chat.analyse(question, service.retriever), hits)
+        positions = [(c.hit.chunk.doc_id, c.hit.chunk.start + c.start) for c in found]
+        assert len(positions) == len(set(positions))
+        better, worse = overlapping[0]
+        shared = [c for c in found if c.hit is better and better.chunk.start + c.start >= worse.chunk.start]
+        assert shared and not any(c.hit is worse and c.text == shared[0].text for c in found)
+
 
 class TestComposition:
     def test_lead_names_district_title_and_date(self) -> None:
