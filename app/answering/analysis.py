@@ -125,9 +125,19 @@ _QUOTED_ITEMS = re.compile(r"[”」》]\s*[“「《、，,和及与]")  # “�
 _ASKS_SCHOOLS = re.compile(
     r"哪[几两三四五六七八九十\d]*所|哪些(?:学校|中学|小学|幼儿园|名校)|(?:学校|中学|小学|幼儿园|名校|名园)都?有哪些"
 )
-_SCHOOL_NAME = re.compile(
-    r"[\u4e00-\u9fff\d]{1,8}?(?:学校|中学|小学|幼儿园|[一二三四五六七八九十\d]+[中小])(?![\u4e00-\u9fff]{0,2}学段)"
+# a school by its name (第三小学, 包钢一中, 二十七中, 清华附中, 方圆中学), not a kind of school (公办幼儿园, 新建小学)
+_NUMBERED_SCHOOL = re.compile(
+    r"第[一二三四五六七八九十\d]+(?:中学|小学|幼儿园|实验学校|学校|中|小)(?!学段)"
+    r"|(?<![\d一二三四五六七八九十百千万两所个名每])[一二三四五六七八九十]{1,3}中(?![小学心型间等])"
+    r"|附属?(?:中学|小学|中|小|幼儿园)|\d{2,3}中学"
 )
+_SCHOOL_SUFFIX = re.compile(r"中学|小学|幼儿园")
+_KIND_OF_SCHOOL = re.compile(
+    r"公办|民办|公立|私立|新建|新增|农村|城区|城镇|城市|乡村|乡镇|示范|普惠|优质|薄弱|寄宿|区属|市属|普通|完全|初级|高级|特色|"
+    r"所有|每所|对口|周边|附近|现有|首创|开设|其他|一些|部分|这些|那些|领航|标杆|特殊|职业|城乡|重点|全区|全市|各类|各级|"
+    r"新优|我区|本区|辖区"
+)
+_KIND_END = frozenset("所级类性化制的和与、等个些有建办设各及或在到为是学")
 # why (not how): answered by a cause — 由于…, …导致…, 编制不足 — not by the figure the question was about
 _ASKS_WHY = re.compile(r"为什么|为啥|原因|咋回事|怎么回事|怎么会|何故")
 # (a plan answers why with its statement of the problem: 受…限制, 效果不理想, 结构不合理, 力量薄弱 …)
@@ -347,10 +357,12 @@ class QuestionAnalysis:
         if kind == "list":
             if self.unit and _ASKS_COUNT_OF.search(self.question) and self._figure_in_unit(text):
                 return True  # 掌握几项艺术技能: 1-2项 answers it
-            if _ASKS_SCHOOLS.search(self.question):  # 哪几所学校: the schools named, not any list on the topic
-                return len(_SCHOOL_NAME.findall(text)) >= 2
+            if _ASKS_SCHOOLS.search(self.question):  # 哪些学校: schools named (第三小学等6所), not any list
+                return bool(school_names(text))
             return len(_LIST.findall(text)) >= 2 or bool(_QUOTED_ITEMS.search(text)) or ("、" in text and "等" in text)
         if kind == "name":
+            if _ASKS_SCHOOLS.search(self.question):  # 哪所学校: a school by its name, not 包联学校
+                return bool(school_names(text))
             # 哪个部门 → 公安部门: a name ending in the noun asked about, or a title, a quoted or institution name
             noun = self.asked_noun
             if "谁" in self.question and _AGENT.search(text):  # 由谁决定: 由学校党政领导班子集体研究决定
@@ -363,6 +375,25 @@ class QuestionAnalysis:
         if kind == "procedure":
             return bool((_CONTACT if _ASKS_CONTACT.search(self.question) else _PROCEDURE).search(text))
         return True
+
+
+def school_names(text: str) -> list[str]:
+    """The schools ``text`` names (第三小学, 包钢一中, 方圆中学); a kind of school (公办幼儿园, 新建小学, 中小学) is
+    no name."""
+    names = [m.group() for m in _NUMBERED_SCHOOL.finditer(text)]
+    for m in _SCHOOL_SUFFIX.finditer(text):
+        before = text[max(0, m.start() - 2) : m.start()]
+        if (
+            not re.fullmatch(r"[\u4e00-\u9fff]{2}", before)
+            or _KIND_OF_SCHOOL.fullmatch(before)
+            or before[-1] in _KIND_END
+        ):
+            continue
+        if m.group() == "小学" and before[-1] == "中":  # 中小学
+            continue
+        if not any(name in text[max(0, m.start() - 4) : m.end()] for name in names):
+            names.append(before + m.group())
+    return names
 
 
 _CHINESE_DIGITS = "一二三四五六七八九十"

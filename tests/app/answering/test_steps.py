@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from app.answering.analysis import answer_type_of, split_ask
+from app.answering.analysis import answer_type_of, school_names, split_ask
 from app.answering.chat import ChatService, chat_service
 from app.answering.evidence import (
     DECISION_FEATURES,
@@ -107,6 +107,30 @@ class TestQuestionAnalysis:
         assert analysis.asked_noun == "部门"
         assert analysis.type_match("公安部门要加强校园及周边综合治理")
         assert not analysis.type_match("要加强校园及周边综合治理,维护校园正常秩序")
+
+    @pytest.mark.parametrize(
+        ("text", "names"),
+        [
+            ("康巴什区第三小学等6所学校荣获", ["第三小学"]),
+            ("积极推动《包钢一中创新拔尖人才培养实施方案》", ["一中"]),
+            ("与清华附中、北京101中学等国内优秀高中结盟", ["附中", "101中学"]),
+            ("二十七中、清泉街、头道巷等5所中小学规模小", ["二十七中"]),
+            ("将方圆中学转为公办学校", ["方圆中学"]),
+            ("规划新建小学4所,新建公办幼儿园9所", []),
+            ("在全区中小学幼儿园扎实开展民族团结进步教育", []),
+            ("建立区级领导包联学校制度", []),
+        ],
+    )
+    def test_a_school_is_named_by_its_name_not_its_kind(self, text: str, names: list[str]) -> None:
+        assert school_names(text) == names
+
+    def test_which_school_is_answered_by_a_named_school(self, chat: ChatService, service: SearchService) -> None:
+        which = chat.analyse("玉泉区区级领导包联学校，具体是哪位领导包哪所学校？", service.retriever)
+        assert not which.type_match("建立区级领导包联学校制度,协调解决教育改革发展中存在的问题。")
+        assert which.type_match("方圆中学转为公办学校")
+        listed = chat.analyse("康巴什有哪些学校获评市级民族团结进步先进学校？", service.retriever)
+        assert listed.type_match("康巴什区第三小学等6所学校荣获市级民族团结进步先进学校")
+        assert not listed.type_match("“优质学校+新建学校”、“优质学校+薄弱学校”的办学模式")
 
     def test_lists_and_frequencies_are_recognised(self, chat: ChatService, service: SearchService) -> None:
         ways = chat.analyse("乌海“一次办”要实现哪几种办事方式？", service.retriever)
