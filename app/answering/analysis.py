@@ -36,8 +36,12 @@ _CONTACT = re.compile(
 )
 # how long something lasts in a period (每天运动多久): a duration, answered by 每天一小时 — not a date
 _ASKS_DURATION = re.compile(r"(?:每天|每日|每周|每次|每节|一次|一天|一周)[^，,。？?]{0,8}多(?:久|长时间)(?!一次)")
+# the steps, procedure or papers of doing something (审批程序, 具体流程, 要走哪些步骤, 要带什么材料): answered by steps
+# and papers named, not by the sentence saying the thing is done
+_ASKS_STEPS = re.compile(r"流程|步骤|手续|走[^，,。？?]{0,4}程序|(?:交|带|准备|提交|需要)[^，,。？?]{0,4}材料")
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("procedure", _ASKS_CONTACT),
+    ("procedure", _ASKS_STEPS),
     ("number", _ASKS_DURATION),
     ("other", re.compile(r"[花用]在哪(?![个项些一类种所家])")),  # what money is spent on (用于…), not a place
     ("time", re.compile(r"几点|什么时间段")),

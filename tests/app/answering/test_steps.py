@@ -53,6 +53,12 @@ class TestQuestionAnalysis:
             ("创客教育中心建在哪条街上？", "location"),
             ("名校网络课堂怎么注册账号？", "procedure"),
             ("外地户口孩子在哪里报名", "procedure"),
+            # the steps or papers of doing something, however asked (哪些, 什么), not a list on the topic
+            ("开学籍证明要走哪些步骤？", "procedure"),
+            ("“一人一策”要走什么审批程序？", "procedure"),
+            ("除了居住证还要交哪些材料？", "procedure"),
+            ("依法治教要完善哪些决策程序？", "list"),
+            ("这是乌海教育局材料里哪一部分讲的？", "name"),
             ("康巴什第三小学在哪儿？", "location"),
             ("这笔钱都花在哪？", "other"),  # what money is spent on (用于…) is not an address
             # 哪里/哪个 asking for a thing, not an address, is a name
