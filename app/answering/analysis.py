@@ -111,9 +111,10 @@ _SAME_UNIT = {
     "节": "节|课时",
     "课时": "节|课时",
 }
-# Chinese numerals, but not a lone 一 (每一所学校, 一所学校 are not counts)
+# Chinese numerals, but not a lone 一 (每一所学校, 一所学校 are not counts) nor a lone 百/千/万 (百姓, 7万 once the 7
+# is the question's own)
 _CHINESE_NUMBER = (
-    "(?:[〇零二三四五六七八九十百千万两][〇零一二三四五六七八九十百千万两]*|一[〇零一二三四五六七八九十百千万两]+)"
+    "(?:[〇零二三四五六七八九十两][〇零一二三四五六七八九十百千万两]*|一[〇零一二三四五六七八九十百千万两]+)"
 )
 _NUMBER = re.compile(rf"\d|{_CHINESE_NUMBER}")
 # a point in time (2023年6月, 秋季学期, 周三); how often (每两年, 定期) answers only a question asking how often

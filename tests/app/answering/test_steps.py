@@ -170,6 +170,10 @@ class TestQuestionAnalysis:
         assert part.part_of == "32" and part.only_the_total("集团化办学覆盖32所学校(园),近1000个班")
         assert not part.only_the_total("全区共有幼儿园132所")
         assert chat.analyse("玉泉区2020年高中阶段在校生里普高有多少人？", service.retriever).part_of is None  # a year
+        # the 万 left of the question's own 7万 is no figure (nor is 百 in 百姓)
+        total = chat.analyse("包头每年近7万随迁子女里，读初中的有多少？", service.retriever)
+        assert not total.new_figure("每年解决近7万随迁子女入学问题,让百姓满意")
+        assert total.new_figure("每年解决近7万随迁子女入学问题,其中初中2万")
 
     def test_a_figure_must_stand_by_the_thing_asked(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("康巴什区2014年验收时校际差异系数是多少？", service.retriever)
