@@ -192,6 +192,10 @@ _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
 _FIGURE = re.compile(rf"\d|{_CHINESE_NUMBER}\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]")
 _FIGURE_REACH = 12  # characters either side of an asked-about word where its figure is written
 _ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
+# what comes after a milestone the documents name (…建成以后, 试行完以后, 到期后, 第二阶段): they plan up to it
+_ASKS_AFTER = re.compile(
+    r"(?:完|成功|达到|达标|建成|建满|到期|推开|推行|实现|转成|转为|翻建|验收)了?(?:以|之)?后|第二阶段"
+)
 # a part of a total the question gives (那32所学校里，幼儿园有几所; 908名老师里有多少是研究生): the total, not a year
 _ASKS_PART = re.compile(
     r"(\d+(?:\.\d+)?)(?![\d.年])(?:余|多)?[个所名人项万亿元家批间套]*[\u4e00-\u9fff“”\"]{0,12}?(?:里|当中|之中)"
@@ -228,6 +232,7 @@ class QuestionAnalysis:
     years: tuple[str, ...] = ()
     asks_source: bool = False
     asks_future: bool = False
+    asks_after: bool = False  # what comes after a milestone named (建成以后, 第二阶段), past what a plan states
     asks_places: bool = False  # which places do it (哪些地方在推行…): answered per region, every one that does
     first_person: bool = False  # the ask is about the asker's own case (我家孩子…), which documents rarely decide
     focus: tuple[Concept, ...] = ()  # the words next to the question word: what exactly is asked (电话 in 电话是多少)
@@ -532,6 +537,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=source_asked(ask) is not None,
         asks_future=bool(_ASKS_FUTURE.search(ask)),
+        asks_after=bool(_ASKS_AFTER.search(ask)),
         asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),
         focus=focus_concepts(ask, concepts, keyword.tokenizer),

@@ -75,6 +75,7 @@ FEATURES = (
     "answer_coverage",
     # the same for every sentence of a question: signals for the decision model only
     "asks_future",
+    "asks_after",
     "unknown_share",
     "first_person",
     "on_topic",  # the question's similarity to what the corpus is about (its passages' mean vector)
@@ -104,6 +105,7 @@ DECISION_FEATURES = (
     "best_other_stage",
     "best_only_asked_figures",
     "asks_future",
+    "asks_after",
     "unknown_share",
     "first_person",
     "on_topic",
@@ -195,6 +197,7 @@ def _features(
         float(analysis.answer_type == "number" and ((match and not new_figure) or analysis.only_the_total(sentence))),
         analysis.answer_coverage(sentence) if typed else analysis.coverage(sentence),
         float(analysis.asks_future),
+        float(analysis.asks_after),
         analysis.unknown_share(),
         float(analysis.first_person),
         on_topic,
@@ -312,6 +315,7 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
         best["other_stage"],
         best["only_asked_figures"],
         best["asks_future"],
+        best["asks_after"],
         best["unknown_share"],
         best["first_person"],
         best["on_topic"],

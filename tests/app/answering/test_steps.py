@@ -114,6 +114,14 @@ class TestQuestionAnalysis:
         assert analysis.type_match("公安部门要加强校园及周边综合治理")
         assert not analysis.type_match("要加强校园及周边综合治理,维护校园正常秩序")
 
+    def test_a_step_after_a_milestone_is_told_from_a_plan_asked_for(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        assert chat.analyse("康巴什青年教师公寓都建成以后，还会再建吗？", service.retriever).asks_after
+        assert chat.analyse("集团化办学意见到期后会出新文件吗", service.retriever).asks_after
+        planned = chat.analyse("昆区以后还要培养多少个名班主任", service.retriever)
+        assert planned.asks_future and not planned.asks_after
+
     @pytest.mark.parametrize(
         ("text", "names"),
         [
