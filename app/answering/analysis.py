@@ -251,6 +251,11 @@ class QuestionAnalysis:
         return self.answer_type == "reason" and _ASKS_WHY.search(split_ask(self.question)[1]) is not None
 
     @property
+    def asks_schools(self) -> bool:
+        """Whether it asks which school or schools (哪所, 哪几所学校, 哪些幼儿园): only a school's name answers."""
+        return _ASKS_SCHOOLS.search(split_ask(self.question)[1]) is not None
+
+    @property
     def asks_number(self) -> bool:
         return self.answer_type in ("number", "date", "time")
 
@@ -367,11 +372,11 @@ class QuestionAnalysis:
         if kind == "list":
             if self.unit and _ASKS_COUNT_OF.search(self.question) and self._figure_in_unit(text):
                 return True  # 掌握几项艺术技能: 1-2项 answers it
-            if _ASKS_SCHOOLS.search(self.question):  # 哪些学校: schools named (第三小学等6所), not any list
+            if self.asks_schools:  # 哪些学校: schools named (第三小学等6所), not any list
                 return bool(school_names(text))
             return len(_LIST.findall(text)) >= 2 or bool(_QUOTED_ITEMS.search(text)) or ("、" in text and "等" in text)
         if kind == "name":
-            if _ASKS_SCHOOLS.search(self.question):  # 哪所学校: a school by its name, not 包联学校
+            if self.asks_schools:  # 哪所学校: a school by its name, not 包联学校
                 return bool(school_names(text))
             # 哪个部门 → 公安部门: a name ending in the noun asked about, or a title, a quoted or institution name
             noun = self.asked_noun

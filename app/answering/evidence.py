@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answering.analysis import QuestionAnalysis, content_bigrams, split_ask
+from app.answering.analysis import QuestionAnalysis, content_bigrams, school_names, split_ask
 from app.answering.safety import looks_like_instruction
 from index.protocols import Encoder
 from index.retrieve import Hit
@@ -114,6 +114,7 @@ DECISION_FEATURES = (
     *(f"asks_{kind}" for kind in _KIND_FEATURES),
 )
 _SCORE_SCALE = 10.0
+_TOP = 3  # the best candidates a question-level signal looks at
 _PASSAGE_COVERAGE = FEATURES.index("passage_coverage")
 _TYPED = ("number", "date", "time", "list", "name", "location", "procedure")
 _MIN_CHARS = 4
@@ -290,7 +291,7 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
         return [1.0] + [0.0] * (len(DECISION_FEATURES) - 1)
     best = dict(zip(FEATURES, scored[0].features, strict=True))
     p2 = scored[1].probability if len(scored) > 1 else 0.0
-    top3 = [dict(zip(FEATURES, c.features, strict=True)) for c in scored[:3]]
+    top3 = [dict(zip(FEATURES, c.features, strict=True)) for c in scored[:_TOP]]
     return [
         1.0,
         scored[0].probability,
@@ -373,6 +374,8 @@ class AnswerModel:
             return 0.0, 0.0
         x = np.array(decision_features(scored, analysis), dtype=np.float64)
         confidence, relevance = _sigmoid(np.array([self.decision_weights, self.relevance_weights]) @ x)
+        if analysis.asks_schools and not any(school_names(c.text) for c in scored[:_TOP]):
+            confidence = 0.0  # which school (哪3所名园), and the best sentences name none: not answered
         return float(confidence), float(relevance)
 
     def score(self, found: list[Candidate]) -> list[Candidate]:

@@ -322,6 +322,17 @@ class TestJurisdiction:
         assert {c.region for c in traditional.citations} == {"内蒙古自治区包头市昆都仑区"}
 
 
+class TestWhichSchool:
+    def test_which_schools_unnamed_in_the_documents_is_not_answered(self, chat: ChatService) -> None:
+        # 依托3所名园: the three are never named; the sentence giving the count does not answer which
+        answer = chat.ask("玉泉区依托哪3所名园带动幼儿园发展？")
+        assert answer.status != "answered"
+
+    def test_which_schools_named_in_the_documents_is_answered(self, chat: ChatService) -> None:
+        answer = chat.ask("康巴什哪两所学校被自治区确定为智慧课堂教学教育信息化试点学校？")
+        assert answer.status == "answered" and "康一中、康五小" in answer.answer
+
+
 class TestFollowUps:
     history = (Turn("user", "玉泉区每个年级的小学学位缺多少？"), Turn("assistant", "每个年级缺口1200学位。[1]"))
 
