@@ -116,6 +116,7 @@ DECISION_FEATURES = (
 _SCORE_SCALE = 10.0
 _TOP = 3  # the best candidates a question-level signal looks at
 _PASSAGE_COVERAGE = FEATURES.index("passage_coverage")
+_OTHER_STAGE = FEATURES.index("other_stage")
 _TYPED = ("number", "date", "time", "list", "name", "location", "procedure")
 _MIN_CHARS = 4
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -376,6 +377,8 @@ class AnswerModel:
         confidence, relevance = _sigmoid(np.array([self.decision_weights, self.relevance_weights]) @ x)
         if analysis.asks_schools and not any(school_names(c.text) for c in scored[:_TOP]):
             confidence = 0.0  # which school (哪3所名园), and the best sentences name none: not answered
+        if scored[0].features[_OTHER_STAGE]:
+            confidence = 0.0  # its figures are all another stage's (幼儿园9所, for 新建几所小学): not answered
         return float(confidence), float(relevance)
 
     def score(self, found: list[Candidate]) -> list[Candidate]:

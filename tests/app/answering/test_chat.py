@@ -333,6 +333,14 @@ class TestWhichSchool:
         assert answer.status == "answered" and "康一中、康五小" in answer.answer
 
 
+class TestAnotherStage:
+    def test_a_figure_of_another_stage_is_not_given_as_the_answer(self, chat: ChatService) -> None:
+        # the plan's sentence on new kindergartens (幼儿园9所) does not say how many primary schools are built
+        answer = chat.ask("玉泉区“十四五”期间规划新建几所公办小学？")
+        assert answer.status != "answered"
+        assert chat.ask("玉泉区公办初中能提供多少个学位？").status == "answered"
+
+
 class TestFollowUps:
     history = (Turn("user", "玉泉区每个年级的小学学位缺多少？"), Turn("assistant", "每个年级缺口1200学位。[1]"))
 
