@@ -35,7 +35,7 @@ from ingest.zh.stages import STAGE_WORDS, stage_words_in
 from ingest.zh.tokens import ChineseTokenizer
 
 _ELLIPSIS_START = re.compile(r"^(?:那么?|还有|另外|再问|如果是|换成|换到|要是|那如果)")
-_ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少|是多少)$")
+_ELLIPSIS_END = re.compile(r"(?:呢|怎么样|咋样|如何|又是多少)$")
 _PRONOUN = re.compile(
     r"^这|这个|这些|这项|这种|这是|这里|这句|这段|这条|这话|这样|这么|那个|它|其中|他们|她们|上面|上述|刚才|前面"
 )
