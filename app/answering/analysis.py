@@ -72,6 +72,8 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"(?:注册|登录|预约|报名|申请|办理)(?:流程|步骤|方式|入口|途径|手续)"
         ),
     ),
+    # a standing (放在什么位置: 重中之重) or a figure of speech (扎根在哪: 师生心间; 差在哪儿): described, not a place
+    ("other", re.compile(r"[放摆处]在(?:什么|哪个)位置|扎根在哪|差在哪")),
     # a physical place: an address, a street, where something is (在哪儿？) — not 在哪项工作, 整合到哪里, 跟哪儿学
     (
         "location",

@@ -60,6 +60,9 @@ class TestQuestionAnalysis:
             ("依法治教要完善哪些决策程序？", "list"),
             ("这是乌海教育局材料里哪一部分讲的？", "name"),
             ("康巴什第三小学在哪儿？", "location"),
+            # a standing or a figure of speech is described, not a place
+            ("家庭教育被放在什么位置？", "other"),
+            ("“五个认同”要扎根在哪？", "other"),
             ("这笔钱都花在哪？", "other"),  # what money is spent on (用于…) is not an address
             # 哪里/哪个 asking for a thing, not an address, is a name
             ("社区教育网络体系建设是放在哪个行动计划里的？", "name"),
