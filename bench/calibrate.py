@@ -265,7 +265,6 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     refused_about = {t: float(np.mean((not_answered & (every_relevance < t))[every_about])) for t in GRID_RELEVANT}
     allowed = {t: share for t, share in refused_about.items() if share <= MAX_RELEVANCE_REFUSALS}
     relevant = min((t for t, share in allowed.items() if share == max(allowed.values())), default=0.0)
-    print("DEBUG", {t: round(v, 4) for t, v in refused_about.items()}, int(every_about.sum()))
     thresholds = replace(best[1], relevant=float(relevant))
     chosen = np.where(
         confidence >= thresholds.answer,
