@@ -145,6 +145,7 @@ _KIND_OF_SCHOOL = re.compile(
     r"新优|我区|本区|辖区"
 )
 _KIND_END = frozenset("所级类性化制的和与、等个些有建办设各及或在到为是学")
+_KIND_START = frozenset("各每全本该其这那此")  # 各区小学, 全市中学: schools of a kind, not one by name
 # why (not how): answered by a cause — 由于…, …导致…, 编制不足 — not by the figure the question was about
 _ASKS_WHY = re.compile(r"为什么|为啥|原因|咋回事|怎么回事|怎么会|何故")
 # (a plan answers why with its statement of the problem: 受…限制, 效果不理想, 结构不合理, 力量薄弱 …)
@@ -404,6 +405,7 @@ def school_names(text: str) -> list[str]:
             not re.fullmatch(r"[\u4e00-\u9fff]{2}", before)
             or _KIND_OF_SCHOOL.fullmatch(before)
             or before[-1] in _KIND_END
+            or before[0] in _KIND_START
         ):
             continue
         if m.group() == "小学" and before[-1] == "中":  # 中小学

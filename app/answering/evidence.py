@@ -375,8 +375,8 @@ class AnswerModel:
             return 0.0, 0.0
         x = np.array(decision_features(scored, analysis), dtype=np.float64)
         confidence, relevance = _sigmoid(np.array([self.decision_weights, self.relevance_weights]) @ x)
-        if analysis.asks_schools and not any(school_names(c.text) for c in scored[:_TOP]):
-            confidence = 0.0  # which school (哪3所名园), and the best sentences name none: not answered
+        if analysis.asks_schools and not school_names(scored[0].text):
+            confidence = 0.0  # which school (哪3所名园), and the best sentence names none: not answered
         if scored[0].features[_OTHER_STAGE]:
             confidence = 0.0  # its figures are all another stage's (幼儿园9所, for 新建几所小学): not answered
         return float(confidence), float(relevance)

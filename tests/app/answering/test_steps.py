@@ -136,6 +136,7 @@ class TestQuestionAnalysis:
             ("规划新建小学4所,新建公办幼儿园9所", []),
             ("在全区中小学幼儿园扎实开展民族团结进步教育", []),
             ("建立区级领导包联学校制度", []),
+            ("市教育局将各区小学毕业生按全市统筹入学", []),
         ],
     )
     def test_a_school_is_named_by_its_name_not_its_kind(self, text: str, names: list[str]) -> None:
