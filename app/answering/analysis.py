@@ -236,6 +236,7 @@ class QuestionAnalysis:
     asks_source: bool = False
     asks_future: bool = False
     asks_after: bool = False  # what comes after a milestone named (建成以后, 第二阶段), past what a plan states
+    asks_schools: bool = False  # which school or schools (哪所, 哪几所学校, 哪些幼儿园): only a school's name answers
     asks_places: bool = False  # which places do it (哪些地方在推行…): answered per region, every one that does
     first_person: bool = False  # the ask is about the asker's own case (我家孩子…), which documents rarely decide
     focus: tuple[Concept, ...] = ()  # the words next to the question word: what exactly is asked (电话 in 电话是多少)
@@ -252,11 +253,6 @@ class QuestionAnalysis:
     @property
     def asks_why(self) -> bool:
         return self.answer_type == "reason" and _ASKS_WHY.search(split_ask(self.question)[1]) is not None
-
-    @property
-    def asks_schools(self) -> bool:
-        """Whether it asks which school or schools (哪所, 哪几所学校, 哪些幼儿园): only a school's name answers."""
-        return _ASKS_SCHOOLS.search(split_ask(self.question)[1]) is not None
 
     @property
     def asks_number(self) -> bool:
@@ -547,6 +543,7 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         asks_source=source_asked(ask) is not None,
         asks_future=bool(_ASKS_FUTURE.search(ask)),
         asks_after=bool(_ASKS_AFTER.search(ask)),
+        asks_schools=bool(_ASKS_SCHOOLS.search(ask)),
         asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),
         focus=focus_concepts(ask, concepts, keyword.tokenizer),

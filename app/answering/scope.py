@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from index.retrieve import Hit, HybridRetriever, SearchFilters
-from ingest.zh.places import split_region
+from ingest.zh.places import region_tier, split_region
 
 REFUSAL_OPENING = "现有政策文件中没有"  # how every refusal text opens (so a follow-up can tell one was given)
 REFUSAL_PLACE = (
@@ -96,7 +96,7 @@ def place_refusal(
         named = path[-1] if path else UNKNOWN_REGION
     elif places and retriever.covered_regions and not retriever.covers(places):
         named = "、".join(p[-1] for p in places)
-    elif path and places and not any(_overlap(p, path) for p in places):
+    elif path and places and not any(region_tier("".join(path), p) for p in places):
         # 昆区 asked where only 玉泉区's documents are searched: they cannot be about it
         asked = "、".join(p[-1] for p in places)
         return Refusal(REFUSAL_OTHER_REGION.format(place=asked, region=path[-1]), "place_not_covered")
@@ -105,12 +105,6 @@ def place_refusal(
     else:
         return None
     return Refusal(REFUSAL_PLACE.format(place=named, covered=covered_places(retriever)), "place_not_covered")
-
-
-def _overlap(place: tuple[str, ...], other: tuple[str, ...]) -> bool:
-    """Whether one of two places is the other or inside it (昆都仑区 and 包头市)."""
-    shorter = min(len(place), len(other))
-    return place[:shorter] == other[:shorter]
 
 
 def in_jurisdiction(hits: list[Hit], places: list[tuple[str, ...]]) -> list[Hit]:

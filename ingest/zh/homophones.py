@@ -37,6 +37,15 @@ def _sounds_like(run: str, name: str) -> bool:
     return all(_sounds(a) & _sounds(b) for a, b in zip(run, name, strict=True))
 
 
+def _spans(words: list[str]) -> list[tuple[int, int]]:
+    """Where each of ``words`` (a text cut into words) starts and ends in the text."""
+    spans, at = [], 0
+    for word in words:
+        spans.append((at, at + len(word)))
+        at += len(word)
+    return spans
+
+
 class PlaceSpeller:
     """Rewrites homophones of ``names`` (place names of two characters or more) to the names themselves.
 
@@ -71,13 +80,7 @@ class PlaceSpeller:
         return text
 
     def _word_starts(self, text: str) -> set[int] | None:
-        if self.cut is None:
-            return None
-        starts, at = set(), 0
-        for word in self.cut(text):
-            starts.add(at)
-            at += len(word)
-        return starts
+        return None if self.cut is None else {start for start, _ in _spans(self.cut(text))}
 
     def _misspelt(self, run: str, name: str) -> bool:
         """Whether ``run`` is ``name`` written with homophones. Not when it holds a name spelled right: 包头示范性
@@ -124,17 +127,10 @@ class TermSpeller:
                     self._by_sound.setdefault((reading, len(term)), []).append(term)
 
     def __call__(self, text: str) -> str:
-        words = self.cut(text)
-        starts: set[int] = set()
-        ends: set[int] = set()
-        unknown: set[int] = set()
-        at = 0
-        for word in words:
-            starts.add(at)
-            if self._no_word(word):
-                unknown.update(range(at, at + len(word)))
-            at += len(word)
-            ends.add(at)
+        spans = _spans(self.cut(text))
+        starts = {start for start, _ in spans}
+        ends = {end for _, end in spans}
+        unknown = {i for start, end in spans if self._no_word(text[start:end]) for i in range(start, end)}
         out, i = [], 0
         while i < len(text):
             term = self._term_at(text, i, starts, ends, unknown)
