@@ -428,7 +428,8 @@ class ChatService:
                 (label(found[0].hit.chunk.metadata), [trim(c, analysis, chars) for c in sorted(found, key=_in_order)])
                 for found in by_document.values()
             ]
-            return cite([(hedge + RELATED_TAIL, []), *lines])
+            note = _other_area(analysis.places, shown[0].region)  # 东河区 asked, 包头市's document shown
+            return cite([(hedge + RELATED_TAIL, []), *([(note, [])] if note else []), *lines])
         if len(analysis.places) > 1 and not analysis.asks_source:  # 昆区和康巴什哪个…: each place named, in turn
             named = [
                 found

@@ -326,6 +326,12 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
     ]
 
 
+def _only_wider_area(scored: list[Candidate]) -> bool:
+    """Whether the best candidate is from a document about an area containing the place asked about and no
+    candidate is from one about that place itself (``Hit.region_tier`` 1, never 2)."""
+    return scored[0].hit.region_tier == 1 and not any(c.hit.region_tier == 2 for c in scored)
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -379,6 +385,8 @@ class AnswerModel:
             confidence = 0.0  # which school (哪3所名园), and the best sentence names none: not answered
         if scored[0].features[_OTHER_STAGE]:
             confidence = 0.0  # its figures are all another stage's (幼儿园9所, for 新建几所小学): not answered
+        if len(analysis.places) == 1 and _only_wider_area(scored):
+            confidence = 0.0  # 东河区 asked, only 包头市's documents speak: the city's policy, not the district's
         return float(confidence), float(relevance)
 
     def score(self, found: list[Candidate]) -> list[Candidate]:

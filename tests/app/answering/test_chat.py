@@ -280,9 +280,16 @@ class TestJurisdiction:
         figure it is, before the quote (the 26% is 昆区's, 10 points above the city's)."""
         city = chat.ask("包头市教育支出占公共预算多少")
         assert city.answer.startswith("注意：以下是昆都仑区的说法，不是包头市整体的。") and "26%" in city.answer
-        district = chat.ask("包头市青山区教育集团有几个")
-        assert district.answer.startswith("注意：以下是包头市的说法，不是专门针对青山区的。")
         assert not chat.ask("昆区教育支出占公共预算多少").answer.startswith("注意")
+
+    def test_a_district_only_its_city_speaks_of_is_not_answered(self, chat: ChatService) -> None:
+        """青山区 asked, only 包头市's document speaks: the city's figure (20个教育集团) is shown as related,
+        saying whose it is, not given as the district's answer."""
+        district = chat.ask("包头市青山区教育集团有几个")
+        assert district.status == "related" and district.confidence == 0.0
+        assert district.answer.split("\n")[1] == "注意：以下是包头市的说法，不是专门针对青山区的。"
+        assert "20个教育集团" in district.answer
+        assert chat.ask("包头市教育集团有几个").status == "answered"  # the city's own question is answered
 
     def test_named_place_is_answered_only_from_its_documents(self, chat: ChatService) -> None:
         answer = chat.ask("昆区集团化办学覆盖多少所学校？")
