@@ -59,6 +59,7 @@ from app.service import SearchService
 from bench.cmrc_set import SHARED_CMRC, build_cmrc_search, load_cmrc
 
 ROOT = Path(__file__).resolve().parents[1]
+CROSS_SETS = tuple(ROOT / "data" / "eval" / f"train_extra{n}.jsonl" for n in (2, 3, 4, 6))
 DEFAULT_QA = (ROOT / "data" / "eval" / "dev_v2.jsonl", ROOT / "data" / "eval" / "dev_v3.jsonl")
 # written for training only (never reported): the old dev set, and questions written from the sample documents
 TRAIN_ONLY = (
@@ -68,7 +69,16 @@ TRAIN_ONLY = (
     # steps or papers of doing something, a part of a stated total (none within 0.45 character-pair overlap of a
     # question reported on)
     ROOT / "data" / "eval" / "train_targeted.jsonl",
+    # written by helpers from the sample documents, style by style like dev_v2/dev_v3 (train_extra5 is kept out:
+    # it is only ever measured); ``python -m bench.crossval`` reports each answered by a model fitted without it.
+    # They fit the decision and relevance models, not the sentence ranker: ranked on them too, the sets left out
+    # were answered no better and refused more (12 against 8 of 710 answerable), and 玉泉区小学学位缺多少 led with
+    # the 初中 sentence
+    *CROSS_SETS,
 )
+# a training question this close to a held-out one (character-pair Jaccard) is left out, so the held-out half
+# stays unseen (train_extra2 has one held-out question word for word)
+NEAR_HELDOUT = 0.45
 # Threshold choice: the targets of the product, on the tune half. Among the grid points that answer at
 # most 10 % of unanswerable questions and refuse at most 3 % of answerable ones, the one with the most
 # correct answers (a related answer that quotes the answer, and a refusal of what the documents do not
@@ -126,6 +136,8 @@ class Example:
     item: QAItem
     evidence: Evidence | None
     weight: float = 1.0
+    source: str = ""  # the question set it comes from (its file name)
+    ranks: bool = True  # used for the sentence ranker
     decides: bool = True  # also used for the decision model (not only the ranker)
     sets_thresholds: bool = True  # also used to choose the thresholds: questions of the sets reported on
     judges_relevance: bool = True  # used for the relevance model: is the corpus about the question?
@@ -181,7 +193,7 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     """Fit ranker, decision model and thresholds on ``examples``; ``chat`` composes the answers."""
     groups = []
     for ex in examples:
-        if ex.evidence is not None and ex.evidence.found:
+        if ex.ranks and ex.evidence is not None and ex.evidence.found:
             labels = np.array([holds_answer(ex.item, c) for c in ex.evidence.found], dtype=np.float64)
             if labels.any():
                 features = np.array([c.features for c in ex.evidence.found], dtype=np.float64)
@@ -309,12 +321,29 @@ def policy_examples(settings: Settings, halved: list[Path], whole: list[Path]) -
     service = SearchService(settings)
     service.warm_up()
     chat = extractive_chat(service)
-    tune = select([item for path in halved for item in load_qa(path)], "tune")
-    extra = [item for path in whole if path.exists() for item in load_qa(path)]
+    halves = [item for path in halved for item in load_qa(path)]
+    heldout = [char_pairs(item.question) for item in select(halves, "heldout")]
+    extra = [(path.name, item) for path in whole if path.exists() for item in load_qa(path)]
+    crossed = {path.name for path in CROSS_SETS}
     return chat, [
-        *(Example(item, question_evidence(chat, item)) for item in tune),
-        *(Example(item, question_evidence(chat, item), sets_thresholds=False) for item in extra),
+        *(Example(item, question_evidence(chat, item)) for item in select(halves, "tune")),
+        *(
+            Example(item, question_evidence(chat, item), source=name, ranks=name not in crossed, sets_thresholds=False)
+            for name, item in extra
+            if not near(item.question, heldout)
+        ),
     ]
+
+
+def near(question: str, others: list[set[str]]) -> bool:
+    """Whether ``question`` is within ``NEAR_HELDOUT`` character-pair Jaccard of one of ``others`` (their pairs)."""
+    pairs = char_pairs(question)
+    return any(len(pairs & o) >= NEAR_HELDOUT * len(pairs | o) for o in others)
+
+
+def char_pairs(text: str) -> set[str]:
+    kept = "".join(ch for ch in text if ch.isalnum())
+    return {kept[i : i + 2] for i in range(len(kept) - 1)}
 
 
 def cmrc_examples(path: Path, weight: float) -> list[Example]:
@@ -328,11 +357,15 @@ def cmrc_examples(path: Path, weight: float) -> list[Example]:
             if q.split != "tune":
                 continue
             search.retriever.excluded = None
-            examples.append(Example(q.item, question_evidence(chat, q.item), weight, CMRC_DECIDES, False, False))
+            examples.append(_ranker_only(q.item, question_evidence(chat, q.item), weight))
             search.retriever.excluded = q.paragraph
             alone = q.without_own_paragraph()
-            examples.append(Example(alone, question_evidence(chat, alone), weight, CMRC_DECIDES, False, False))
+            examples.append(_ranker_only(alone, question_evidence(chat, alone), weight))
     return examples
+
+
+def _ranker_only(item: QAItem, evidence: Evidence | None, weight: float) -> Example:
+    return Example(item, evidence, weight, decides=CMRC_DECIDES, sets_thresholds=False, judges_relevance=False)
 
 
 def off_topic_examples(chat: ChatService, path: Path) -> list[Example]:

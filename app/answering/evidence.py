@@ -351,6 +351,11 @@ class AnswerModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["features"]) != FEATURES or tuple(data["decision_features"]) != DECISION_FEATURES:
             raise ValueError(f"{path} was fitted for other features; refit with: python -m bench.calibrate")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> AnswerModel:
+        """The model of a fitted model's JSON object (as ``bench.calibrate`` writes it)."""
         return cls(
             tuple(data["weights"]),
             tuple(data["decision_weights"]),

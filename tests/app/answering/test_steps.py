@@ -24,7 +24,8 @@ from app.answering.followup import depends_on_history, only_where_asked, previou
 from app.answering.models import Turn
 from app.answering.scope import unknown_places
 from app.service import SearchService
-from bench.calibrate import fit_ranker, fit_weights
+from bench.calibrate import char_pairs, fit_ranker, fit_weights, near
+from bench.crossval import tradeoff
 from ingest.models import DocumentMetadata
 from ingest.zh.places import split_region
 
@@ -352,7 +353,7 @@ class TestAnswerModel:
         assert len(data["relevance_weights"]) == len(DECISION_FEATURES)
         assert data["fitted_on"]["questions"] > 100
         model = AnswerModel.load()
-        assert 0 < model.thresholds.relevant < model.thresholds.answer < 1
+        assert 0 < model.thresholds.relevant < 1 and 0 < model.thresholds.answer < 1  # two models: no order
 
     def test_a_model_for_other_features_is_rejected(self, tmp_path) -> None:
         data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
@@ -571,3 +572,24 @@ class TestFitting:
         heavy_positive = fit_weights(x, y, np.array([1.0, 1.0, 5.0, 1.0]))
         heavy_negative = fit_weights(x, y, np.array([1.0, 1.0, 1.0, 5.0]))
         assert heavy_positive[1] > 0 > heavy_negative[1]
+
+    def test_a_training_question_close_to_a_held_out_one_is_left_out(self) -> None:
+        held_out = [
+            char_pairs("乌海普通学校和职业学校的党支部分别建在哪一级？"),
+            char_pairs("康巴什区现在一共有多少名在职教师？"),
+        ]
+        assert near("乌海普通学校和职业学校的党支部分别建在哪一级？", held_out)  # word for word
+        assert near("康巴什在职教师一共有多少人？", held_out)  # the same question reworded
+        assert not near("康巴什新建了几所幼儿园？", held_out)
+
+    def test_the_tradeoff_counts_right_answers_above_the_unanswerable(self) -> None:
+        """Twenty unanswerable questions at 0.00–0.95: the thresholds letting 5/10/15/20 % of them through are
+        0.90/0.85/0.80/0.75; a right answer at 0.88 is above three of them, one at 0.99 above all four; a wrong
+        one counts nowhere, a right one at 0.10 under every threshold."""
+        unanswerable = [(False, i / 20, False) for i in range(20)]
+        answerable = [(True, 0.99, True), (True, 0.88, True), (True, 0.99, False), (True, 0.10, True)]
+        assert tradeoff(unanswerable + answerable) == pytest.approx(np.mean([1 / 4, 2 / 4, 2 / 4, 2 / 4]))
+
+    def test_a_fitted_model_loads_from_its_file_or_its_object(self) -> None:
+        data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+        assert AnswerModel.from_dict(data) == AnswerModel.load(MODEL_FILE)
