@@ -59,12 +59,17 @@ def ranked(chat: ChatService, items: list[QAItem]) -> Ranked:
 def tradeoff(rows: Ranked) -> float:
     """Answered correctly, averaged over the thresholds that let ``UNANSWERABLE_LET_THROUGH`` of the unanswerable
     questions through: how well confidence separates right answers from unanswerable questions."""
+    return float(np.mean(curve(rows)))
+
+
+def curve(rows: Ranked) -> list[float]:
+    """Answered correctly at each threshold letting ``UNANSWERABLE_LET_THROUGH`` of the unanswerable through."""
     unanswerable = sorted((c for answerable, c, _ in rows if not answerable), reverse=True)
     answerable = [(c, given) for ok, c, given in rows if ok]
     if not unanswerable or not answerable:
-        return float("nan")
+        return [float("nan")]
     at = [unanswerable[int(share * len(unanswerable))] for share in UNANSWERABLE_LET_THROUGH]
-    return float(np.mean([np.mean([given and c > t for c, given in answerable]) for t in at]))
+    return [float(np.mean([given and c > t for c, given in answerable])) for t in at]
 
 
 def _line(name: str, scores: ChatScores, rows: Ranked) -> str:
@@ -95,6 +100,9 @@ def main() -> None:
         pooled.groups.update({f"{left_out.stem}/{key}": group for key, group in scores.groups.items()})
         pooled_rows += rows
     print(_HEADER, *lines, _line("pooled", pooled, pooled_rows), sep="\n")
+    shares = "/".join(f"{share:.0%}".rstrip("%") for share in UNANSWERABLE_LET_THROUGH)
+    points = " ".join(f"{a:.3f}" for a in curve(pooled_rows))
+    print(f"pooled, answered correctly at a threshold answering {shares} % of the unanswerable: {points}")
     print(f"\npooled per style\n{'style':18}{'n':>5}{'answer':>8}{'useful':>8}{'unans_n':>8}{'unans_answered':>15}")
     for style, m in pooled.by_group().items():
         print(

@@ -205,6 +205,13 @@ _ASKS_PART = re.compile(
     r"[，,]?[^？?。]{0,16}(?:几|多少)"
 )
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
+_CLAUSE = re.compile(r"[^，,；;。：:]+")
+_DIGIT = re.compile(r"\d")
+_TITLE = re.compile(r"《[^》]*》")
+# how things are now (现在有多少名专任教师), not what a plan aims at
+_ASKS_NOW = re.compile(r"现在|目前|现有|如今|眼下|当前|已经|已有|至今")
+# a plan's target: what is to be reached, not what is (新培养…1000人, 到2025年…达到97%, 控制到15%以下)
+_TARGET = re.compile(r"新培养|规划|计划|预计|力争|争创|争取|到20\d\d年|控制到|控制在|目标")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
 _STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
@@ -243,6 +250,7 @@ class QuestionAnalysis:
     stages: frozenset[str] = frozenset()  # school stages the question names (小学, 初中 …)
     asked_noun: str | None = None  # the noun a 哪个/什么 asks for (部门 in 哪个部门管): what a name answer ends in
     part_of: str | None = None  # the total a question asks a part of (32 in 那32所学校里幼儿园有几所)
+    asks_now: bool = False  # how things are now (现在, 目前, 已经): a plan's target does not say
 
     def rarest(self) -> Concept | None:
         """The most specific thing asked about that the corpus has a word for (the known concept that
@@ -295,6 +303,17 @@ class QuestionAnalysis:
     def other_stage(self, text: str) -> bool:
         """Whether the figures ``text`` gives for what is asked are another school stage's (小学 asked)."""
         return figure_of_another_stage(self.stages, text, self._asked_about)
+
+    def only_targets(self, text: str) -> bool:
+        """Whether every figure ``text`` gives for what is asked stands in a target, not a state: a clause of a plan
+        (新培养…名班主任200人, 到2025年…覆盖率达到97%), the plan word carried to the clauses after it."""
+        target = False
+        verdicts = []
+        for clause in _CLAUSE.findall(_TITLE.sub("", text)):  # 《…三年行动计划》 names a plan, it sets no target
+            target = target or bool(_TARGET.search(clause))
+            if _DIGIT.search(clause) and any(word in clause for word in self._asked_about):
+                verdicts.append(target)
+        return bool(verdicts) and all(verdicts)
 
     def only_the_total(self, text: str) -> bool:
         """Whether ``text`` states the total the question asks a part of (那32所学校里…几所 and 覆盖32所学校):
@@ -550,4 +569,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         stages=stages_in(ask),
         asked_noun=_asked_noun(ask, keyword.tokenizer),
         part_of=part.group(1) if (part := _ASKS_PART.search(ask)) else None,
+        asks_now=bool(_ASKS_NOW.search(ask)),
     )

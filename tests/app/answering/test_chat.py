@@ -347,6 +347,12 @@ class TestAnotherStage:
         assert answer.status != "answered"
         assert chat.ask("玉泉区公办初中能提供多少个学位？").status == "answered"
 
+    def test_a_plan_s_target_does_not_say_how_things_are_now(self, chat: ChatService) -> None:
+        """新培养…名班主任200人 is a target: it does not say how many there are now; asked for the target, it does."""
+        now = chat.ask("昆区现在有多少名班主任是名班主任？")
+        assert now.status == "related" and "名班主任200人" in now.answer
+        assert chat.ask("昆区要新培养多少名名班主任").status == "answered"
+
 
 class TestFollowUps:
     history = (Turn("user", "玉泉区每个年级的小学学位缺多少？"), Turn("assistant", "每个年级缺口1200学位。[1]"))

@@ -187,6 +187,13 @@ class TestQuestionAnalysis:
         total = chat.analyse("包头每年近7万随迁子女里，读初中的有多少？", service.retriever)
         assert not total.new_figure("每年解决近7万随迁子女入学问题,让百姓满意")
         assert total.new_figure("每年解决近7万随迁子女入学问题,其中初中2万")
+        # asked how things are now: a plan's target (新培养…, 到2025年…, the plan word carried on) is not a state;
+        # a plan's name (《…三年行动计划》) sets no target
+        now = chat.analyse("昆区现在有多少名班主任是名班主任？", service.retriever)
+        assert now.asks_now and not chat.analyse("昆区要新培养多少名名班主任", service.retriever).asks_now
+        assert now.only_targets("新培养自治区、市、区各级骨干教师1000人,名师200人,名班主任200人")
+        assert not now.only_targets("截至2020年,全区共有名班主任120人,到2025年新培养名班主任200人")
+        assert not now.only_targets("以《三年行动计划》为抓手,全区名班主任达到120人")
 
     def test_a_figure_must_stand_by_the_thing_asked(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("康巴什区2014年验收时校际差异系数是多少？", service.retriever)
