@@ -181,7 +181,8 @@ _TRAILING_PARTICLE = re.compile(r"(?<=.)[了过着的啊呀吧嘛]$")
 # a year, or a five-year plan period (十四五): a figure of another period does not answer
 _YEAR = re.compile(r"(?:19|20)\d\d(?=年|-|—|至|到)|十[一二三四五六]五")
 _ASKS_SOURCE = re.compile(
-    r"(?:出自)?哪[个份篇]?(?:文件|文章|报道|材料)|哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|"
+    r"(?:出自)?哪[个份篇]?(?:文件|文章|报道|材料)|(?:文件|文章|报道|材料|规划)[里中]?的?哪[一]?条|"
+    r"哪[一]?部分|哪个部分|哪[一]?节|哪个专栏|出自|哪里[说讲提]|"
     r"哪个工程[里]?[说讲提]|[说讲提]的[？?]?$"
 )
 _ASKS_WHICH_PART = re.compile(r"部分|专栏|哪[一]?节|哪[一]?章|哪[一]?条|哪块|板块|标题|哪[个项]工程")
@@ -204,6 +205,12 @@ _ASKS_PART = re.compile(
     r"(\d+(?:\.\d+)?)(?![\d.年])(?:余|多)?[个所名人项万亿元家批间套]*[\u4e00-\u9fff“”\"]{0,12}?(?:里|当中|之中)"
     r"[，,]?[^？?。]{0,16}(?:几|多少)"
 )
+# a follow-up asking a part of the total the last answer gave (其中自治区级的有多少, 里头部属院校招的有多少 — the
+# answer's start told after it: …各级骨干教师1000人): that total
+_ASKS_PART_OF_ANSWER = re.compile(
+    r"^(?:其中|这其中|里头|里面|这里面|这里头|这当中|当中)[^？?。]{0,16}(?:几|多少)[^\d]*?(\d+(?:\.\d+)?)(?![\d.年])"
+)
+_BREAKDOWN = re.compile(r"其中|含|包括")
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
 _CLAUSE = re.compile(r"[^，,；;。：:]+")
 _DIGIT = re.compile(r"\d")
@@ -318,9 +325,11 @@ class QuestionAnalysis:
     def only_the_total(self, text: str) -> bool:
         """Whether ``text`` states the total the question asks a part of (那32所学校里…几所 and 覆盖32所学校):
         the sentence the question was made from, which does not break the total down."""
-        return (
-            self.part_of is not None and re.search(rf"(?<![\d.]){re.escape(self.part_of)}(?![\d.])", text) is not None
-        )
+        if self.part_of is None:
+            return False
+        total = re.search(rf"(?<![\d.]){re.escape(self.part_of)}(?![\d.])", text)
+        # 中学7所,其中含市直属3所: the total broken down after it
+        return total is not None and not _BREAKDOWN.search(text, total.end())
 
     def new_figure(self, text: str) -> bool:
         """Whether ``text`` states a figure of the kind asked (多少所: a number of 所) that is not a year and not
@@ -568,6 +577,6 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         focus=focus_concepts(ask, concepts, keyword.tokenizer),
         stages=stages_in(ask),
         asked_noun=_asked_noun(ask, keyword.tokenizer),
-        part_of=part.group(1) if (part := _ASKS_PART.search(ask)) else None,
+        part_of=part.group(1) if (part := _ASKS_PART.search(ask) or _ASKS_PART_OF_ANSWER.search(ask)) else None,
         asks_now=bool(_ASKS_NOW.search(ask)),
     )

@@ -390,6 +390,8 @@ class AnswerModel:
             confidence = 0.0  # which school (哪3所名园), and the best sentence names none: not answered
         if scored[0].features[_OTHER_STAGE]:
             confidence = 0.0  # its figures are all another stage's (幼儿园9所, for 新建几所小学): not answered
+        if analysis.only_the_total(scored[0].text):
+            confidence = 0.0  # 那32所学校里幼儿园有几所, and it gives the 32 without breaking it down: not answered
         if analysis.asks_now and analysis.asks_number and analysis.only_targets(scored[0].text):
             confidence = 0.0  # 现在有多少名专任教师, and its figures are a plan's targets (新培养…1000人): not answered
         if len(analysis.places) == 1 and _only_wider_area(scored):

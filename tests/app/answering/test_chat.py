@@ -357,6 +357,22 @@ class TestAnotherStage:
 class TestFollowUps:
     history = (Turn("user", "玉泉区每个年级的小学学位缺多少？"), Turn("assistant", "每个年级缺口1200学位。[1]"))
 
+    def test_which_item_of_a_document_is_asked_like_which_part(self, chat: ChatService) -> None:
+        """这是材料里哪一条讲的: the item the last answer's quote stands under, not a new question."""
+        question = "乌海普通学校的党支部建在哪一级？"
+        first = chat.ask(question)
+        then = chat.ask("这是材料里哪一条讲的", [Turn("user", question), Turn("assistant", first.answer)])
+        assert then.status == "answered" and "所在部分：一是更新观念[" in then.answer
+
+    def test_a_part_of_the_total_just_given_is_not_answered_with_the_total(self, chat: ChatService) -> None:
+        """其中自治区级的有多少, after …各级骨干教师1000人: the documents never break the 1000 down."""
+        first = chat.ask("昆区新培养骨干教师的目标是多少？")
+        assert first.status == "answered" and "1000人" in first.answer
+        part = chat.ask(
+            "其中自治区级的有多少", [Turn("user", "昆区新培养骨干教师的目标是多少？"), Turn("assistant", first.answer)]
+        )
+        assert part.status != "answered"
+
     def test_a_question_nothing_answers_alone_is_tried_as_a_follow_up(self, chat: ChatService) -> None:
         question = "最后要形成个啥生态"
         assert chat.ask(question).status == "refused"  # said first: nothing is about it

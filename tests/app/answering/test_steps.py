@@ -187,6 +187,10 @@ class TestQuestionAnalysis:
         total = chat.analyse("包头每年近7万随迁子女里，读初中的有多少？", service.retriever)
         assert not total.new_figure("每年解决近7万随迁子女入学问题,让百姓满意")
         assert total.new_figure("每年解决近7万随迁子女入学问题,其中初中2万")
+        # a follow-up asking a part of the total the last answer gave (told after it): that total
+        follow = "昆区新培养骨干教师的目标是多少。其中自治区级的有多少 新培养自治区、市、区各级骨干教师1000人。"
+        assert chat.analyse(follow, service.retriever).part_of == "1000"
+        assert chat.analyse("昆区自治区级骨干教师有多少", service.retriever).part_of is None
         # asked how things are now: a plan's target (新培养…, 到2025年…, the plan word carried on) is not a state;
         # a plan's name (《…三年行动计划》) sets no target
         now = chat.analyse("昆区现在有多少名班主任是名班主任？", service.retriever)
