@@ -218,7 +218,9 @@ _TITLE = re.compile(r"《[^》]*》")
 # how things are now (现在有多少名专任教师), not what a plan aims at
 _ASKS_NOW = re.compile(r"现在|目前|现有|如今|眼下|当前|已经|已有|至今")
 # a plan's target: what is to be reached, not what is (新培养…1000人, 到2025年…达到97%, 控制到15%以下)
-_TARGET = re.compile(r"新培养|规划|计划|预计|力争|争创|争取|到20\d\d年|控制到|控制在|目标")
+_TARGET = re.compile(r"新培养|规划|计划|预计|力争|争创|争取|到20\d\d年|控制到|控制在|目标|(?<!已)(?<!经)达到")
+# a state: what is so (截至2020年底, 已…, 目前, 现有); it ends a plan word's reach
+_STATE = re.compile(r"(?<!到)(?:20[01]\d|202[0-3])年|已|截至|截止|目前|现有")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
 _STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
@@ -313,11 +315,12 @@ class QuestionAnalysis:
 
     def only_targets(self, text: str) -> bool:
         """Whether every figure ``text`` gives for what is asked stands in a target, not a state: a clause of a plan
-        (新培养…名班主任200人, 到2025年…覆盖率达到97%), the plan word carried to the clauses after it."""
+        (新培养…名班主任200人, 到2025年…覆盖率达到97%, a 达到 not 已达到), the plan word carried to the clauses after
+        it until one states what is or was (截至2020年, 已, 目前)."""
         target = False
         verdicts = []
         for clause in _CLAUSE.findall(_TITLE.sub("", text)):  # 《…三年行动计划》 names a plan, it sets no target
-            target = target or bool(_TARGET.search(clause))
+            target = not _STATE.search(clause) and (target or bool(_TARGET.search(clause)))
             if _DIGIT.search(clause) and any(word in clause for word in self._asked_about):
                 verdicts.append(target)
         return bool(verdicts) and all(verdicts)

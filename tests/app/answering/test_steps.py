@@ -197,7 +197,9 @@ class TestQuestionAnalysis:
         assert now.asks_now and not chat.analyse("昆区要新培养多少名名班主任", service.retriever).asks_now
         assert now.only_targets("新培养自治区、市、区各级骨干教师1000人,名师200人,名班主任200人")
         assert not now.only_targets("截至2020年,全区共有名班主任120人,到2025年新培养名班主任200人")
-        assert not now.only_targets("以《三年行动计划》为抓手,全区名班主任达到120人")
+        assert not now.only_targets("以《三年行动计划》为抓手,全区名班主任已达到120人")
+        assert now.only_targets("全区名班主任达到200人,名师达到300人")  # a plan's 达到, not 已达到
+        assert not now.only_targets("力争新建学校,2020年名班主任120人")  # a year stated ends the plan's reach
 
     def test_a_figure_must_stand_by_the_thing_asked(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("康巴什区2014年验收时校际差异系数是多少？", service.retriever)
