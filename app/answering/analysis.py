@@ -234,10 +234,15 @@ class Concept:
     told: bool = False  # from the story or earlier question told before what is asked (context, not the ask)
 
     def found_in(self, text: str) -> bool:
-        return any(form in text for form in self.forms)
+        return any(_contains(text, form) for form in self.forms)
 
     def literal_in(self, text: str) -> bool:
-        return self.forms[0] in text
+        return _contains(text, self.forms[0])
+
+
+def _contains(text: str, form: str) -> bool:
+    """``form`` in ``text``; a Latin word (the tokenizer lowers it: x, stem) in any case (“X”, STEM)."""
+    return form in text or (form.isascii() and form.upper() != form and form in text.lower())
 
 
 @dataclass(frozen=True)

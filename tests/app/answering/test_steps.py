@@ -187,6 +187,9 @@ class TestQuestionAnalysis:
         total = chat.analyse("包头每年近7万随迁子女里，读初中的有多少？", service.retriever)
         assert not total.new_figure("每年解决近7万随迁子女入学问题,让百姓满意")
         assert total.new_figure("每年解决近7万随迁子女入学问题,其中初中2万")
+        # a Latin word is lowered by the tokenizer (x); it is found however the text writes it (“X”)
+        latin = chat.analyse("康巴什区课后服务的“1+X”里“X”是什么？", service.retriever)
+        assert latin.coverage("以“综合实践活动”为“X”") > latin.coverage("以“综合实践活动”为“Y”")
         # a follow-up asking a part of the total the last answer gave (told after it): that total
         follow = "昆区新培养骨干教师的目标是多少。其中自治区级的有多少 新培养自治区、市、区各级骨干教师1000人。"
         assert chat.analyse(follow, service.retriever).part_of == "1000"
