@@ -171,8 +171,10 @@ _QUESTION_WORDS = re.compile(
     r"多少(?:钱|万?元|[个所名人项岁班次天年批家条种万成倍点号月位套节周间座届台])?|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[几两三四五六七八九十]+[个项条类种所件]?|哪[些个所家一]?|为什么|为啥|怎么样?|"
     r"多(?:大|高|长|久|远|重)(?:时间)?|如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下|"
     # words that only phrase a question (有什么说法, 区里打算, 那些人): no content of their own
-    r"[这那](?:些|边)|说法|[区市县旗]里|打算|一般|大概|怎么办|啥样|什么样"
+    r"[这那](?:些|边)|说法|[区市县旗]里|打算|一般|大概|怎么办|啥样|什么样|另外|顺便"
 )
+# a verb asked as "A not A" (鼓不鼓励, 参不参加, 够不够): the verb
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _ASK_WORDS = re.compile(  # the asking alone, without the unit or noun asked about (多少钱 keeps 钱)
     r"多少|几|什么时候|啥时候|什么|啥|哪些|哪个|哪里|哪儿|哪|为什么|为啥|怎么样|怎么|如何|怎样|咋|吗|呢|是否|有没有|能不能"
 )
@@ -507,7 +509,7 @@ def split_ask(question: str) -> tuple[str, str]:
 
 def _concept_groups(text: str, retriever: HybridRetriever, lexicon: Lexicon) -> list[tuple[str, ...]]:
     tokenizer = retriever.index.keyword_index.tokenizer
-    rest = retriever.gazetteer.strip_places(text)
+    rest = _A_NOT_A.sub(r"\1", retriever.gazetteer.strip_places(text))  # 鼓不鼓励 → 鼓励, 参不参加 → 参加
     groups: list[tuple[str, ...]] = []
     for term, official in lexicon.hand_terms_in(rest):
         groups.append((term, *official))

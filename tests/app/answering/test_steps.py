@@ -187,6 +187,10 @@ class TestQuestionAnalysis:
         total = chat.analyse("包头每年近7万随迁子女里，读初中的有多少？", service.retriever)
         assert not total.new_figure("每年解决近7万随迁子女入学问题,让百姓满意")
         assert total.new_figure("每年解决近7万随迁子女入学问题,其中初中2万")
+        # a verb asked as A-not-A is the verb (鼓不鼓励 → 鼓励, not 鼓 and 不); 另外问下 only phrases the question
+        asked = chat.analyse("另外问下 玉泉区鼓不鼓励社会上出钱支持教育", service.retriever)
+        forms = {f for c in asked.concepts for f in c.forms}
+        assert "鼓励" in forms and not forms & {"鼓", "不", "另外"}
         # a Latin word is lowered by the tokenizer (x); it is found however the text writes it (“X”)
         latin = chat.analyse("康巴什区课后服务的“1+X”里“X”是什么？", service.retriever)
         assert latin.coverage("以“综合实践活动”为“X”") > latin.coverage("以“综合实践活动”为“Y”")
