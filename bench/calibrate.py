@@ -24,7 +24,9 @@
    the corpus is about, refused, within ``MAX_RELEVANCE_REFUSALS`` (of values refusing
    as many of them, the lowest).
 
-The held-out half is never read here; ``policyqa eval --split heldout`` reports it.
+The held-out half's answers are never read here, only its questions' text, to leave out training questions too
+close to one of them (``NEAR_HELDOUT``); ``policyqa eval --split heldout`` reports it. ``python -m bench.crossval``
+reports the training-only sets ``CROSS_SETS`` each answered by a model fitted without it.
 """
 
 from __future__ import annotations
@@ -342,6 +344,7 @@ def near(question: str, others: list[set[str]]) -> bool:
 
 
 def char_pairs(text: str) -> set[str]:
+    """The pairs of adjacent characters of ``text``'s letters and digits (punctuation and spaces left out)."""
     kept = "".join(ch for ch in text if ch.isalnum())
     return {kept[i : i + 2] for i in range(len(kept) - 1)}
 
