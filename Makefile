@@ -42,6 +42,7 @@ format: install
 eval: index  ## retrieval quality on the dev questions and (if present) the CMRC 2018 trial set
 	$(BIN)/policyqa eval data/eval/dev_qa.jsonl
 	$(BIN)/python -m bench.cmrc
+	$(BIN)/python -m bench.crossval
 
 bench: install  ## benchmarks (print numbers; bench.scale rewrites docs/benchmarks-scale.json and the plot, ~20 min)
 	$(BIN)/python -m bench.speed
