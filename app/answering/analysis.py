@@ -323,20 +323,13 @@ class QuestionAnalysis:
         """Whether every figure ``text`` gives for what is asked stands in a target, not a state: a clause of a plan
         (新培养…名班主任200人, 到2025年…覆盖率达到97%, a 达到 not 已达到), the plan word carried to the clauses after
         it until one states what is or was (截至2020年, 已, 目前)."""
-        return self.figure_tense(text) == "target"
-
-    def figure_tense(self, text: str) -> str | None:
-        """``target`` when every figure ``text`` gives for what is asked is a plan's target, ``state`` when none
-        is, None when it gives none or both (see ``only_targets``)."""
         target = False
         verdicts = []
         for clause in _CLAUSE_SPLIT.split(_TITLE.sub("", text)):  # 《…三年行动计划》 names a plan, it sets no target
             target = not _STATE.search(clause) and (target or bool(_TARGET.search(clause)))
             if _DIGIT.search(clause) and any(word in clause for word in self._asked_about):
                 verdicts.append(target)
-        if not verdicts or len(set(verdicts)) > 1:
-            return None
-        return "target" if verdicts[0] else "state"
+        return bool(verdicts) and all(verdicts)
 
     def only_the_total(self, text: str) -> bool:
         """Whether ``text`` states the total the question asks a part of (那32所学校里…几所 and 覆盖32所学校):

@@ -26,7 +26,6 @@ _OPENING = re.compile(r"^[^，,；;：:]{0,24}?(?:(?:19|20)\d\d年|[“\"《]?�
 _OPENING_SLACK = 60
 _LIST_SENTENCES = 4
 _SENTENCES = 3
-_TENSE_REACH = 6  # candidates looked through for the figure of the other tense
 
 
 @dataclass(frozen=True)
@@ -108,30 +107,8 @@ def choose(scored: list[Candidate], analysis: QuestionAnalysis, extra_threshold:
             chosen.append(c)
     if not analysis.years and (later := _later_year(best, scored)) and all(later.text not in k.text for k in chosen):
         chosen.append(later)  # 2015年在校生5930人; asked for no year: 2020年在校生5147人, what is so now, too
-    if (other := _other_tense(best, scored, analysis)) and all(other.text not in k.text for k in chosen):
-        chosen.append(other)  # 巩固率达到99% (a target); asked neither: 2020年…巩固率97.5%, what is so, too
     # in reading order within a passage; the best sentence's passage first, so the answer leads with it
     return sorted(chosen, key=lambda c: (c.rank != best.rank, c.rank, c.start))
-
-
-def _other_tense(best: Candidate, scored: list[Candidate], analysis: QuestionAnalysis) -> Candidate | None:
-    """For a figure question asking neither a year nor how things are now: when ``best`` gives only a plan's
-    target for what is asked, the best sentence of its document among the next ones giving only what is (or the
-    other way round), with a figure next to a word asked about."""
-    if not analysis.asks_number or analysis.years or analysis.asks_now:
-        return None
-    tense = analysis.figure_tense(best.text)
-    if tense is None:
-        return None
-    for c in scored[1:_TENSE_REACH]:
-        if (
-            c.hit.chunk.doc_id == best.hit.chunk.doc_id
-            and analysis.figure_tense(c.text) not in (None, tense)
-            and analysis.focus_figure(c.text)
-            and analysis.coverage(c.text, asked_only=True) >= analysis.coverage(best.text, asked_only=True)
-        ):
-            return c
-    return None
 
 
 def _later_year(best: Candidate, scored: list[Candidate]) -> Candidate | None:

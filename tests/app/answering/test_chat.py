@@ -347,14 +347,6 @@ class TestAnotherStage:
         assert answer.status != "answered"
         assert chat.ask("玉泉区公办初中能提供多少个学位？").status == "answered"
 
-    def test_a_target_figure_comes_with_what_is_so_when_neither_is_asked(self, chat: ChatService) -> None:
-        """小学学位缺口多少: the 2025 forecast (9000个) leads; 2020's gap (7200个), what is so, follows. Asked for
-        2025, the forecast alone."""
-        both = chat.ask("玉泉区小学学位缺口多少")
-        assert "9000个" in both.answer and "7200个" in both.answer
-        forecast = chat.ask("玉泉区2025年小学学位缺口多少")
-        assert "9000个" in forecast.answer and "7200个" not in forecast.answer
-
     def test_a_plan_s_target_does_not_say_how_things_are_now(self, chat: ChatService) -> None:
         """新培养…名班主任200人 is a target: it does not say how many there are now; asked for the target, it does."""
         now = chat.ask("昆区现在有多少名班主任是名班主任？")
@@ -512,11 +504,9 @@ class TestFollowUps:
     def test_asking_for_more_quotes_what_was_not_said_yet(self, chat: ChatService) -> None:
         history: list[Turn] = []
         quotes: list[str] = []
-        for turn, question in enumerate(("玉泉区新增学位多少", "还有吗？", "还有吗？")):
+        for question in ("玉泉区新增学位多少", "还有吗？", "还有吗？"):
             answer = chat.ask(question, history)
-            # the third: what is left is quoted, answered or only related
-            assert answer.status == "answered" or (turn == 2 and answer.status == "related")
-            assert "学位" in answer.answer
+            assert answer.status == "answered" and "学位" in answer.answer
             assert not {c.quote for c in answer.citations} & set(quotes)
             quotes += [c.quote for c in answer.citations]
             history += [Turn("user", question), Turn("assistant", answer.answer)]
