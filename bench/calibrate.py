@@ -179,9 +179,11 @@ def fit_weights(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
 
 
-def _answer(
+def composed_answer(
     chat: ChatService, evidence: Evidence | None, scored: list[Candidate], status: Status | None = None
 ) -> Answer:
+    """The answer the pipeline composes from scored evidence, with ``status`` forced when given (what quoting the
+    best candidate would say, whatever the thresholds decide)."""
     if evidence is None or not scored:  # nothing to quote: the pipeline refuses
         return Answer("", [], "refused")
     status = status or chat.decide(*chat.model.probabilities(scored, evidence.analysis))
@@ -209,7 +211,7 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     decided = [
         (
             decision_features(s, ex.evidence.analysis),
-            verdict(ex.item, _answer(chat, ex.evidence, s, "answered")) == "correct",
+            verdict(ex.item, composed_answer(chat, ex.evidence, s, "answered")) == "correct",
             ex.weight,
         )
         for ex, s in scored_all
@@ -243,7 +245,7 @@ def fit(chat: ChatService, examples: list[Example]) -> dict:
     def verdicts(status: Status, extra: float = UNFITTED.extra, region: float = UNFITTED.region) -> np.ndarray:
         fitted = replace(UNFITTED, extra=extra, region=region)
         chat.model = AnswerModel(tuple(weights), tuple(decision_weights), tuple(relevance_weights), fitted)
-        return np.array([verdict(ex.item, _answer(chat, ex.evidence, s, status)) for ex, s in scored_all])
+        return np.array([verdict(ex.item, composed_answer(chat, ex.evidence, s, status)) for ex, s in scored_all])
 
     refused, related = verdicts("refused"), verdicts("related")
     answered = {(e, r): verdicts("answered", e, r) for e, r in product(GRID_EXTRA, GRID_REGION)}

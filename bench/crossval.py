@@ -24,8 +24,8 @@ from bench.calibrate import (
     CROSS_SETS,
     DEFAULT_QA,
     TRAIN_ONLY,
-    _answer,
     cmrc_examples,
+    composed_answer,
     fit,
     off_topic_examples,
     policy_examples,
@@ -51,7 +51,7 @@ def ranked(chat: ChatService, items: list[QAItem]) -> Ranked:
         if not isinstance(evidence, Evidence) or not scored:
             rows.append((item.answerable, -1.0, False))
             continue
-        given = verdict(item, _answer(chat, evidence, scored, "answered")) == "correct"
+        given = verdict(item, composed_answer(chat, evidence, scored, "answered")) == "correct"
         rows.append((item.answerable, chat.model.confidence(scored, evidence.analysis), given))
     return rows
 
