@@ -196,6 +196,10 @@ _ASKS_PLACES = re.compile(r"哪些(?:地方|地区|区|旗县|县区|城市)|哪
 _FIRST_PERSON = re.compile(r"我|俺|咱家")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
 _FIGURE = re.compile(rf"\d|{_CHINESE_NUMBER}\s*(?:余|多)?[个所名人项元万亿%倍套次天批家条种成]")
+# the number of an item in a list or of a section, not a figure: (4)教师待遇有待提高, 专栏3:, 二是, 1.落实…
+_MARKER = re.compile(
+    r"[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]|专栏\d+|(?:^|(?<=[。；;:：,，]))\s*(?:\d{1,2}[.、．](?!\d)|[一二三四五六七八九十]{1,3}[、是])"
+)
 _FIGURE_REACH = 12  # characters either side of an asked-about word where its figure is written
 _ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
 # what comes after a milestone the documents name (…建成以后, 试行完以后, 到期后, 第二阶段): they plan up to it
@@ -281,6 +285,13 @@ class QuestionAnalysis:
     def asks_number(self) -> bool:
         return self.answer_type in ("number", "date", "time")
 
+    def known_coverage(self, text: str) -> float:
+        """``coverage`` of the concepts the corpus has a word for: a parent's word no document uses (喘不过气)
+        neither counts for nor against a sentence."""
+        known = [c for c in self.concepts if c.known]
+        total = sum(c.weight for c in known)
+        return sum(c.weight for c in known if c.found_in(text)) / total if total else 0.0
+
     def unknown_share(self) -> float:
         """Weighted share of the question's concepts the corpus has no word for (not even a synonym)."""
         total = sum(c.weight for c in self.concepts)
@@ -301,6 +312,7 @@ class QuestionAnalysis:
         """Whether a figure stands next to a word the question asks about (校际差异系数 … 0.3; 缺口 … 1850个):
         a sentence on the topic that gives no figure for the thing asked does not answer 多少."""
         text = _YEAR_NUMBER.sub(lambda m: " " * len(m.group()), text)  # a year is not the figure asked for
+        text = self._unmarked(text)
         for concept in self.focus or self.concepts:
             for form in concept.forms:
                 at = text.find(form)
@@ -339,6 +351,18 @@ class QuestionAnalysis:
         total = re.search(rf"(?<![\d.]){re.escape(self.part_of)}(?![\d.])", text)
         # 中学7所,其中含市直属3所: the total broken down after it
         return total is not None and not _BREAKDOWN.search(text, total.end())
+
+    def _unmarked(self, text: str) -> str:
+        """``text`` without the numbers of list items and sections, unless the question asks for one (第几条,
+        哪个专栏: 专栏3 answers it)."""
+        return text if "第几" in self.question or asks_part(self.question) else without_markers(text)
+
+    def other_year(self, text: str) -> bool:
+        """Whether ``text`` states a year and not the one asked (2020年 asked: 2015年在校生30756人, the sentence
+        beside 2020年在校生31469人). A plan period asked (十四五) is not compared."""
+        asked = [y for y in self.years if y.isdigit()]
+        stated = _YEAR_NUMBER.findall(text)
+        return bool(asked and stated) and not any(y in stated for y in asked)
 
     def new_figure(self, text: str) -> bool:
         """Whether ``text`` states a figure of the kind asked (多少所: a number of 所) that is not a year and not
@@ -387,7 +411,7 @@ class QuestionAnalysis:
     def states_quantity(self, text: str) -> bool:
         """Whether ``text`` gives the kind of figure asked for: a number with the unit asked about
         (多少所 → 27所; 多少人 → 719名; 几成 → 85%), or any number when the question names no unit."""
-        return self.asks_number and self._figure_in_unit(text)
+        return self.asks_number and self._figure_in_unit(self._unmarked(text))
 
     def _figure_in_unit(self, text: str) -> bool:
         if self.unit is None:
@@ -451,6 +475,11 @@ def school_names(text: str) -> list[str]:
 _CHINESE_DIGITS = "一二三四五六七八九十"
 ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")  # 第五条, 第4个: an item of a list by its number
 _ORDINAL = re.compile(rf"第([{_CHINESE_DIGITS}]|\d{{1,2}})(?:{'|'.join(ORDINAL_UNITS)})")
+
+
+def without_markers(text: str) -> str:
+    """``text`` with the numbers of list items and sections blanked (same length): (4), 专栏3, 二是, 1."""
+    return _MARKER.sub(lambda m: " " * len(m.group()), text)
 
 
 def asks_part(question: str) -> bool:

@@ -266,7 +266,9 @@ class ChatService:
         if refusal is not None:
             return query, refusal
         hits = self.evidence_hits(query, places, region, retriever, analysis.asks_places)
-        found = candidates(analysis, hits, self.similarity(retriever), retriever.topic)
+        # a follow-up completed from the conversation asks something the last answer did not say
+        last = next((t.content for t in reversed(history) if t.role == "assistant"), "") if query != question else ""
+        found = candidates(analysis, hits, self.similarity(retriever), retriever.topic, last)
         if asks_more(question):  # 还有吗: what no answer so far has quoted
             said = [q for t in history if t.role == "assistant" for q in quotes_of(t.content)]
             found = [c for c in found if not any(c.text in q or q in c.text for q in said)]

@@ -28,12 +28,13 @@ import json
 import math
 import re
 from collections import OrderedDict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from app.answering.analysis import QuestionAnalysis, content_bigrams, school_names, split_ask
+from app.answering.analysis import QuestionAnalysis, asked_ordinal, asks_part, content_bigrams, school_names, split_ask
 from app.answering.safety import looks_like_instruction
 from index.protocols import Encoder
 from index.retrieve import Hit
@@ -56,15 +57,18 @@ FEATURES = (
     "type_match",
     "type_miss",
     "restates_question",
+    "said_before",  # a follow-up, and the sentence is the last answer's (以后的目标呢, after 目前保持在46%以上)
     "new_content",
     "is_question",
     "heading_like",
+    "heading_asked",  # a heading, and the question asks for a part of a document (哪个专栏, 小标题)
     "place_match",
     "place_area",
     "place_other",
     "similarity",
     "year_found",
     "year_missing",
+    "year_other",
     "rarest_missing",
     "missing_most",
     "new_figure",
@@ -91,6 +95,7 @@ DECISION_FEATURES = (
     "best_type_miss",
     "type_match_in_top3",
     "best_coverage",
+    "best_known_coverage",
     "best_answer_coverage",
     "top3_answer_coverage",
     "best_passage_coverage",
@@ -117,6 +122,8 @@ _SCORE_SCALE = 10.0
 _TOP = 3  # the best candidates a question-level signal looks at
 _PASSAGE_COVERAGE = FEATURES.index("passage_coverage")
 _OTHER_STAGE = FEATURES.index("other_stage")
+_SAID_BEFORE = FEATURES.index("said_before")
+_SAID = 0.8  # share of a sentence's character pairs in the last answer: that answer said it
 _TYPED = ("number", "date", "time", "list", "name", "location", "procedure")
 _MIN_CHARS = 4
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -152,6 +159,7 @@ def _features(
     i: int,
     similarity: float,
     on_topic: float,
+    said: AbstractSet[str],
 ) -> list[float]:
     text = hit.chunk.text
     start, end = spans[i]
@@ -165,6 +173,7 @@ def _features(
     new_figure = analysis.asks_number and analysis.new_figure(sentence)
     named = bool(analysis.places)
     rarest = analysis.rarest()
+    heading = not _SENTENCE_END.search(sentence) and len(sentence) < 30
     return [
         1.0,
         analysis.coverage(sentence),
@@ -179,15 +188,18 @@ def _features(
         float(match),
         float(typed and not match),
         restates,
+        len(own & said) / len(own) if own and said else 0.0,
         math.log1p(len(own - analysis.bigrams)) / 5,
         float("？" in sentence or "?" in sentence),
-        float(not _SENTENCE_END.search(sentence) and len(sentence) < 30),
+        float(heading),
+        float(heading and asks_part(analysis.question)),
         float(named and hit.region_tier == 2),
         float(named and hit.region_tier == 1),
         float(named and hit.region_tier == 0 and hit.chunk.metadata.region is not None),
         similarity,
         float(bool(analysis.years) and all(y in window for y in analysis.years)),
         float(bool(analysis.years) and not all(y in window for y in analysis.years)),
+        float(analysis.other_year(sentence)),
         float(rarest is not None and not rarest.found_in(passage)),
         analysis.missing_most(window),
         float(new_figure),
@@ -251,9 +263,10 @@ def candidates(
     hits: list[Hit],
     similarity: SentenceSimilarity | None = None,
     topic: np.ndarray | None = None,
+    said: str = "",
 ) -> list[Candidate]:
     """Every quotable sentence of ``hits`` with its signals (not yet scored); ``topic`` is the corpus's
-    (``HybridRetriever.topic``)."""
+    (``HybridRetriever.topic``); ``said``, for a follow-up completed from the conversation, the last answer."""
     spans_of = []
     seen: set[tuple[str, int]] = set()  # a sentence in two overlapping passages is one candidate (the better hit's)
     for rank, hit in enumerate(hits):
@@ -268,10 +281,19 @@ def candidates(
     ask = split_ask(analysis.question)[1]
     similar = similarity(ask, texts) if similarity else np.zeros(len(texts))
     on_topic = similarity.toward(ask, topic) if similarity and topic is not None and texts else 0.0
-    return [
-        Candidate(hit, rank, *spans[i], tuple(_features(analysis, hit, rank, spans, i, float(sim), on_topic)))
+    said_pairs = content_bigrams(said) if said else set()
+    found = [
+        Candidate(
+            hit, rank, *spans[i], tuple(_features(analysis, hit, rank, spans, i, float(sim), on_topic, said_pairs))
+        )
         for (rank, hit, spans, i), sim in zip(spans_of, similar, strict=True)
     ]
+    # what the last answer said is not what a follow-up asks (那体育比赛这块呢, after 使每个学生掌握1-3项运动技能) —
+    # unless it asks a part of the total that answer gave (其中…有多少: the breakdown may stand in that sentence)
+    # or an item of the list it quoted (第五条是啥)
+    if said_pairs and analysis.part_of is None and asked_ordinal(analysis.question) is None:
+        found = [c for c in found if c.features[_SAID_BEFORE] < _SAID]
+    return found
 
 
 @dataclass(frozen=True)
@@ -303,6 +325,7 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
         best["type_miss"],
         float(any(c["type_match"] for c in top3)),
         best["coverage"],
+        analysis.known_coverage(scored[0].text),
         best["answer_coverage"],
         max(c["answer_coverage"] for c in top3),
         best["passage_coverage"],

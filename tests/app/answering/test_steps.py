@@ -319,6 +319,37 @@ class TestQuestionAnalysis:
             c.forms[0] for c in chat.analyse("管教研的那些人会下到学校吗", service.retriever).concepts
         ]
 
+    def test_the_number_of_a_list_item_or_section_is_not_a_figure(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        analysis = chat.analyse("玉泉区义务教育在校生有多少？", service.retriever)
+        assert analysis.unit is None  # any number answers it, so a numbered heading looked like one
+        assert not analysis.new_figure("(4)教师待遇有待提高")
+        assert not analysis.new_figure("二是巩固义务教育成果")
+        assert not analysis.focus_figure("专栏4:义务教育优质均衡发展工程")
+        assert analysis.new_figure("2020年在校生31469人,巩固率97.5%")
+        # asked which section or item, the number is the answer
+        which = chat.analyse("学前教育普惠工程是第几个专栏？", service.retriever)
+        assert which.type_match("专栏3:学前教育普惠工程")
+
+    def test_a_sentence_about_another_year_is_marked(self, chat: ChatService, service: SearchService) -> None:
+        analysis = chat.analyse("玉泉区2020年义务教育在校生多少人？", service.retriever)
+        assert analysis.other_year("九年义务教育,2015年在校生30756人")
+        assert not analysis.other_year("2020年在校生31469人")
+        assert not analysis.other_year("在校生31469人")  # states no year: the window may give it
+        # a plan period asked is not compared with a year
+        assert not chat.analyse("玉泉区十四五期间新建几所小学？", service.retriever).other_year("2020年新建小学2所")
+
+    def test_a_parents_word_the_corpus_never_uses_does_not_count_against_a_sentence(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        analysis = chat.analyse("玉泉区作业多到娃喘不过气 上面到底管不管", service.retriever)
+        sentence = "坚决防止学生学业负担过重,有效控制作业时长总量"
+        assert analysis.known_coverage(sentence) > analysis.coverage(sentence)
+        # 娃 and 钱, a parent's words, reach the documents' 学生 and 经费
+        forms = {c.forms[0]: c.forms for c in chat.analyse("玉泉区的娃上学要交钱吗", service.retriever).concepts}
+        assert "学生" in forms["娃"] and "经费" in forms["钱"]
+
     def test_typos_still_share_character_pairs(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("娃娃每天有体育锻练一小时吗", service.retriever)
         assert analysis.bigram_recall("推行“每天一小时”校园体育") > 0.3
@@ -390,6 +421,32 @@ class TestAnswerModel:
         scored = _scored(chat, service, question)
         assert "3800个学位" in scored[0].text
         assert chat.model.confidence(scored, chat.analyse(question, service.retriever)) >= chat.model.thresholds.answer
+
+    def test_a_heading_is_marked_as_asked_only_when_the_question_asks_for_a_part(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        heading, asked = FEATURES.index("heading_like"), FEATURES.index("heading_asked")
+        for question, expected in (
+            ("玉泉区职业教育产教融合工程专栏里提到要实施什么证书制度？", 1.0),
+            ("玉泉区职业教育产教融合工程要实施什么证书制度？", 0.0),
+        ):
+            found = candidates(chat.analyse(question, service.retriever), service.search(question, 5))
+            line = next(c for c in found if c.text.startswith("专栏6"))
+            assert line.features[heading] == 1.0 and line.features[asked] == expected
+
+    def test_a_follow_up_is_not_answered_with_what_the_last_answer_said(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        said = "培养出市级以上名校长9人,各级名校长(名师)工作室30个,区级以上名优骨干教师占专任教师总数保持在46%以上。"
+        question = "昆区以后还要新培养多少名校长"
+        analysis, hits = chat.analyse(question, service.retriever), service.search(question, 5)
+        assert any(c.text == said for c in candidates(analysis, hits))
+        assert not any(c.text == said for c in candidates(analysis, hits, said=said))
+        # a part of the total that answer gave may stand in the same sentence (其中…): kept, and marked
+        part = chat.analyse("那30个工作室里头名师工作室有多少", service.retriever)
+        assert part.part_of == "30"
+        kept = [c for c in candidates(part, hits, said=said) if c.text == said]
+        assert kept and kept[0].features[FEATURES.index("said_before")] == 1.0
 
     def test_a_sentence_in_two_overlapping_passages_is_one_candidate(
         self, chat: ChatService, service: SearchService
