@@ -37,6 +37,8 @@ _ISSUER = re.compile(
 _ISSUER_LINES = 5
 _BODY_MIN_MENTIONS = 3
 _BODY_MIN_SHARE = 0.6
+_BODY_OWN_SHARE = 0.4  # of all mentions, for a place whose containing areas take up the rest
+_BODY_FEW_MENTIONS = 2  # a place named this often, and no other place but those containing it
 _BODY_OVER_STATED = 0.8  # share of mentions a place inside the stated one needs to be the more specific reading
 
 
@@ -170,19 +172,31 @@ class Gazetteer:
         return None
 
     def _body_region(self, text: str) -> RegionGuess | None:
-        """One place accounting for most place mentions in ``text`` (a mention of a place also counts for every
-        area containing it), or None."""
+        """The most specific place accounting for most place mentions in ``text`` (a mention of a place also counts
+        for every area containing it), or None. A report on a district names its city and province too: those
+        mentions do not count against it (昆区 ×6 beside 包头 ×3 and 内蒙古 ×2) as long as it holds a fair share
+        of all of them; a place named only twice is enough when nothing else but the areas containing it is."""
         mentions = Counter(self.path_of(self._alias_to_component[m]) for m in self.mentions(text))
         mentions.pop(None, None)
         if not mentions:
             return None
         total = sum(mentions.values())
-        # a mention of a place also counts for every area containing it
         support = {p: sum(n for q, n in mentions.items() if q and q[: len(p)] == p) for p in mentions if p}
-        best = max(support, key=lambda p: (support[p] >= _BODY_MIN_SHARE * total, len(p), support[p]))
-        if support[best] >= _BODY_MIN_MENTIONS and support[best] >= _BODY_MIN_SHARE * total:
-            return RegionGuess("".join(best), "body", round(support[best] / total, 2))
-        return None
+        around = {p: sum(n for q, n in mentions.items() if q and len(q) < len(p) and p[: len(q)] == q) for p in support}
+
+        def holds(p: tuple[str, ...]) -> bool:
+            rest = total - around[p]  # the mentions that are not of an area containing it
+            enough = support[p] >= _BODY_MIN_MENTIONS or (support[p] == rest and support[p] >= _BODY_FEW_MENTIONS)
+            share = support[p] >= _BODY_MIN_SHARE * total or (
+                support[p] >= _BODY_MIN_SHARE * rest and support[p] >= _BODY_OWN_SHARE * total
+            )
+            return enough and share
+
+        held = [p for p in support if holds(p)]
+        if not held:
+            return None
+        best = max(held, key=lambda p: (len(p), support[p]))
+        return RegionGuess("".join(best), "body", round(support[best] / total, 2))
 
     def resolve(self, name: str) -> tuple[str, ...] | None:
         """A region filter typed by a user (昆区, 包头市, 内蒙古自治区包头市, 烏海市) as a region path."""

@@ -179,6 +179,24 @@ class TestRegionsFromTheText:
         mixed = "包头市招生方案\n昆区按学区招生。青山区按学区招生。东河区按学区招生。\n"
         assert self._region(tmp_path, mixed) == ("内蒙古自治区包头市", "title")
 
+    def test_a_district_report_naming_its_city_and_province_is_the_districts(self, tmp_path: Path) -> None:
+        # the sample's 昆区 report: 昆区 ×5 and 昆都仑区 beside 内蒙古 ×2, 包头 ×3 and 北京 (a school's name)
+        text = (
+            "近年来,昆区贯彻对内蒙古的指示精神,对包头作出的指示。昆区出台文件。包头市支持昆区。昆区与北京101中学结盟。"
+            "内蒙古表彰昆区。昆都仑区获评先进。包头市推广经验。\n"
+        )
+        assert self._region(tmp_path, text) == ("内蒙古自治区包头市昆都仑区", "body")
+        # a city's report listing a few of its districts stays the city's
+        city = "包头市招生工作。包头市统一报名。包头市公布学区。包头市民办学校同步。昆区、青山区、东河区各设报名点。\n"
+        assert self._region(tmp_path, city) == ("内蒙古自治区包头市", "body")
+
+    def test_a_place_named_twice_with_no_other_but_its_province(self, tmp_path: Path) -> None:
+        # the sample's 乌海 report: 市教育局 in the text, 乌海 twice, 内蒙古 once
+        text = "市教育局推动教育高质量发展。围绕内蒙古、乌海产业链部署教育链。乌海职业教育增强适应性。\n"
+        assert self._region(tmp_path, text) == ("内蒙古自治区乌海市", "body")
+        # twice, beside another place: no guess
+        assert self._region(tmp_path, "招生工作安排\n乌海市和上海市交流。乌海市学习经验。\n") == (None, None)
+
     def test_no_guess_when_places_are_mixed_or_absent(self, tmp_path: Path) -> None:
         mixed = "招生工作安排\n上海市、北京市、天津市、重庆市的做法值得学习。\n"
         assert self._region(tmp_path, mixed) == (None, None)

@@ -48,6 +48,8 @@ class TestQuestionAnalysis:
             ("康巴什区哪一年通过验收？", "date"),
             ("小学几点上学？", "time"),
             ("乌海在哪几个方面下功夫？", "list"),
+            ("“康七条”具体是哪七条？", "list"),  # which seven: the items, however many
+            ("家长委员会会议安排在每学期的哪一周？", "date"),
             ("玉泉区打算怎么解决学位紧张？", "reason"),
             ("康巴什课后服务必须参加吗", "yesno"),
             ("专栏3叫什么工程？", "name"),
