@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import pairwise
 
 from ingest.clean import normalise_whitespace
 from ingest.models import DocumentMetadata
 from ingest.zh.sentences import heading_of
 
 _HEAD_LINES = 40
+_TITLE_LINES = 10  # the non-blank lines a title is looked for in
+_SUBTITLE = re.compile(r"^(?:——|—|－－|--)\s*\S")
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 _LABELLED_DATE = {
     label: re.compile(rf"{pattern}\s*[:：]?\s*{_DATE}")
@@ -72,8 +75,15 @@ def extract_metadata(text: str) -> DocumentMetadata:
 
 
 def first_title_line(cleaned: str) -> str | None:
-    """A title for a document that has none: its first short line that is not a numbered heading."""
-    for line in cleaned.split("\n")[:10]:
-        if 4 <= len(line) <= 60 and not line.endswith(("。", "；", ";", "：", ":")) and heading_of(line) is None:
-            return line
-    return None
+    """A title for a document that has none: a line followed by its subtitle (学在“康城”皆名校 / ——康巴什全力打造…,
+    however many banner lines stand above it on a scraped page), else its first short line that is not a numbered
+    heading."""
+    lines = [line.strip() for line in cleaned.split("\n") if line.strip()][:_TITLE_LINES]
+    for line, after in pairwise(lines):
+        if _titled(line) and _SUBTITLE.match(after) and _titled(after.lstrip("—－- ")):
+            return line + after
+    return next((line for line in lines if _titled(line)), None)
+
+
+def _titled(line: str) -> bool:
+    return 4 <= len(line) <= 60 and not line.endswith(("。", "；", ";", "：", ":")) and heading_of(line) is None

@@ -203,6 +203,18 @@ class TestRegionsFromTheText:
         assert self._region(tmp_path, "招生工作安排\n各学校按学区招生。\n") == (None, None)
 
 
+def test_a_title_with_its_subtitle_is_found_under_a_page_banner(tmp_path: Path) -> None:
+    """A scraped news page (the sample's 康巴什 one): a site banner and a photo caption above the title and its
+    ——subtitle. The title is the pair, not the banner."""
+    text = (
+        "\n\n牢记嘱托 奋力书写新篇章\n\n\n\n城市景观。\n\n学在“康城”皆名校\n\n——康巴什全力打造义务教育均衡优质之城\n\n"
+        "康巴什区建成各级各类教育机构41所。\n"
+    )
+    (tmp_path / "page.txt").write_text(text, "utf-8")
+    [doc] = load_corpus(tmp_path, progress=False).documents
+    assert doc.metadata.title == "学在“康城”皆名校——康巴什全力打造义务教育均衡优质之城"
+
+
 def test_a_numbered_heading_is_not_taken_for_a_title(tmp_path: Path) -> None:
     """A report with no title line (the sample's 昆区 one opens with a paragraph) gets none, not its first
     numbered heading."""
