@@ -15,6 +15,7 @@ from ingest.zh.sentences import heading_of
 
 _HEAD_LINES = 40
 _TITLE_LINES = 10  # the non-blank lines a title is looked for in
+_ISSUING_NOTICE = re.compile(r"关于(?:印发|转发|发布|公布)《(.+)》的(?:通知|决定)$")
 _SUBTITLE = re.compile(r"^(?:——|—|－－|--)\s*\S")
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 _LABELLED_DATE = {
@@ -83,6 +84,13 @@ def first_title_line(cleaned: str) -> str | None:
         if _titled(line) and _SUBTITLE.match(after) and _titled(after.lstrip("—－- ")):
             return line + after
     return next((line for line in lines if _titled(line)), None)
+
+
+def issued_document(title: str | None) -> str | None:
+    """The document a notice issues (…关于印发《玉泉区教育事业发展“十四五”规划》的通知 → that plan), else
+    ``title``: the name to show for it."""
+    issued = _ISSUING_NOTICE.search(title or "")
+    return issued.group(1).strip() if issued else title
 
 
 def _titled(line: str) -> bool:

@@ -16,7 +16,7 @@ from ingest.clean import clean_text
 from ingest.corpus import corpus_ids, read_manifest
 from ingest.errors import EmptyDocument, IngestError
 from ingest.load import load_file, sha256_text
-from ingest.metadata import extract_metadata, first_title_line, iso_date, web_url
+from ingest.metadata import extract_metadata, first_title_line, iso_date, issued_document, web_url
 from ingest.models import DEFAULT_LIMITS, DocumentMetadata, PolicyDocument, RawDocument, ReadLimits
 from ingest.zh.places import Gazetteer
 
@@ -39,12 +39,13 @@ def prepare_document(raw: RawDocument, given: DocumentMetadata, gazetteer: Gazet
     if meta.date != iso_date(meta.date) or meta.source_url != web_url(meta.source_url):
         log.warning("%s: ignored an invalid date or a non-http(s) source URL in its metadata", raw.path)
         meta = replace(meta, date=iso_date(meta.date), source_url=web_url(meta.source_url))
+    stated_title = meta.title or first_title_line(text)  # the issuing body a notice's title names is its region
     if not meta.title:
-        meta = replace(meta, title=first_title_line(text))
+        meta = replace(meta, title=issued_document(stated_title))
     if meta.region and not meta.region_source:
         meta = replace(meta, region_source="manifest" if given.region else "file")
     elif not meta.region:
-        guess = (gazetteer or Gazetteer.default()).infer_region(meta.title, meta.publisher, text)
+        guess = (gazetteer or Gazetteer.default()).infer_region(stated_title, meta.publisher, text)
         if guess:
             meta = replace(meta, region=guess.region, region_source=guess.source)
     content_hash = sha256_text(text + json.dumps(meta.to_dict(), ensure_ascii=False, sort_keys=True))

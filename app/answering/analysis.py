@@ -201,7 +201,7 @@ _MARKER = re.compile(
     r"[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]|专栏\d+|(?:^|(?<=[。；;:：,，]))\s*(?:\d{1,2}[.、．](?!\d)|[一二三四五六七八九十]{1,3}[、是])"
 )
 _FIGURE_REACH = 12  # characters either side of an asked-about word where its figure is written
-_ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|预计|还会|还要再|接下来")
+_ASKS_FUTURE = re.compile(r"下一[批所个次轮步]|下[次批轮]|今后|以后|将来|明年|后年|还会|还要再|接下来")
 # what comes after a milestone the documents name (…建成以后, 试行完以后, 到期后, 第二阶段): they plan up to it
 _ASKS_AFTER = re.compile(
     r"(?:完|成功|达到|达标|建成|建满|到期|推开|推行|实现|转成|转为|翻建|验收)了?(?:以|之)?后|第二阶段"

@@ -289,10 +289,16 @@ def candidates(
         for (rank, hit, spans, i), sim in zip(spans_of, similar, strict=True)
     ]
     # what the last answer said is not what a follow-up asks (那体育比赛这块呢, after 使每个学生掌握1-3项运动技能) —
-    # unless it asks a part of the total that answer gave (其中…有多少: the breakdown may stand in that sentence)
-    # or an item of the list it quoted (第五条是啥)
+    # unless it asks a part of the total that answer gave (其中…有多少: the breakdown may stand in that sentence),
+    # an item of the list it quoted (第五条是啥), or the sentence has every word of the follow-up's own (那幼儿园有几所,
+    # after …中学7所…幼儿园15所: the figure asked is in what was said)
     if said_pairs and analysis.part_of is None and asked_ordinal(analysis.question) is None:
-        found = [c for c in found if c.features[_SAID_BEFORE] < _SAID]
+        own = [c for c in analysis.concepts if not c.told]
+        found = [
+            c
+            for c in found
+            if c.features[_SAID_BEFORE] < _SAID or (own and all(concept.found_in(c.text) for concept in own))
+        ]
     return found
 
 

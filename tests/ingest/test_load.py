@@ -215,6 +215,16 @@ def test_a_title_with_its_subtitle_is_found_under_a_page_banner(tmp_path: Path) 
     assert doc.metadata.title == "学在“康城”皆名校——康巴什全力打造义务教育均衡优质之城"
 
 
+def test_a_notice_issuing_a_document_is_titled_by_that_document(tmp_path: Path) -> None:
+    """关于印发《…》的通知 shows as the document it issues, not a title nested in a title; its issuer still gives the
+    region."""
+    text = "赛罕区人民政府办公室关于印发《教育事业发展规划(2021-2025)》的通知\n各学校：现印发给你们。\n"
+    (tmp_path / "notice.txt").write_text(text, "utf-8")
+    [doc] = load_corpus(tmp_path, progress=False).documents
+    assert doc.metadata.title == "教育事业发展规划(2021-2025)"
+    assert doc.metadata.region is not None and doc.metadata.region.endswith("赛罕区")
+
+
 def test_a_numbered_heading_is_not_taken_for_a_title(tmp_path: Path) -> None:
     """A report with no title line (the sample's 昆区 one opens with a paragraph) gets none, not its first
     numbered heading."""

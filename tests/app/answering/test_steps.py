@@ -127,6 +127,11 @@ class TestQuestionAnalysis:
         assert chat.analyse("集团化办学意见到期后会出新文件吗", service.retriever).asks_after
         planned = chat.analyse("昆区以后还要培养多少个名班主任", service.retriever)
         assert planned.asks_future and not planned.asks_after
+        # a forecast asked for (预计) is what a plan states, not a step past it
+        forecast = "玉泉区2025年初中学位缺口预计多少"
+        assert not chat.analyse(forecast, service.retriever).asks_future
+        answer = chat.ask(forecast)
+        assert answer.status == "answered" and "初中预计学位缺口6600个" in answer.answer
 
     @pytest.mark.parametrize(
         ("text", "names"),
