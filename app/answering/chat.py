@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.answering.analysis import QuestionAnalysis, analyse_question, asked_ordinal, asks_part, asks_when_issued
-from app.answering.evidence import AnswerModel, Candidate, SentenceSimilarity, candidates
+from app.answering.evidence import FEATURES, AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, month_label, region_label, trim
 from app.answering.followup import (
     asks_more,
@@ -101,6 +101,7 @@ PER_REGION_MORE = "另有{n}个地区（{names}等）的文件也有相关内容
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
 _RELATED_QUOTES = 4
 _STATUS_RANK = {"refused": 0, "related": 1, "answered": 2}
+_HEADING_LINE = FEATURES.index("heading_like")
 _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, shorter: it is read on a phone
 _SHORT_QUOTE_CHARS = 90
 _SHORTEST_QUOTE_CHARS = 75  # four quotes or more
@@ -199,6 +200,8 @@ class ChatService:
                     if _STATUS_RANK[retried_status := self.decide(*probabilities)] > _STATUS_RANK[status]:
                         evidence, scored, status = retried, again, retried_status
                         confidence, relevance = probabilities
+            if status == "answered" and self._only_a_heading(evidence, scored):
+                status = "related"  # 包头市五大工程是什么, and the best quote is the article's title: it restates it
             query = evidence.query
             refusal = None
             if status == "refused":
@@ -469,7 +472,7 @@ class ChatService:
             heading = scored[0] if nth and heading_of(scored[0].text.strip()) else chosen[0]
             if (
                 (len(chosen) == 1 or heading is scored[0])
-                and analysis.answer_type in ("list", "other")
+                and _lists_items(analysis)
                 and heading_of(heading.text.strip())
             ):
                 # 六大工程是什么: the six under the heading, one per line, not the heading alone
@@ -480,6 +483,19 @@ class ChatService:
             return cite([*caveat, (lead(first.metadata), quotes), *items])
         where = self._heading_line(first, evidence.query)
         return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])
+
+    def _only_a_heading(self, evidence: Evidence, scored: list[Candidate]) -> bool:
+        """Whether the answer would quote only a heading or title line (no sentence of its own) that is not what is
+        asked — the question asks for no part of a document — and that lists no items under it: it restates the
+        topic (包头市五大工程是什么 → the article's title; 昆区拔尖人才怎么选拔 → a heading without item marks)."""
+        analysis = evidence.analysis
+        if analysis.asks_source or asks_part(evidence.query):
+            return False
+        chosen = choose(scored, analysis, self.model.thresholds.extra)
+        if len(chosen) > 1 or not chosen[0].features[_HEADING_LINE]:
+            return False
+        listed = _lists_items(analysis) and heading_of(chosen[0].text.strip()) and self._items_under(chosen[0])
+        return not listed
 
     def _items_under(self, heading: Candidate) -> list[Quote]:
         """The items a heading quoted as an answer announces (三、实施“六大工程”…: 一是实施领航工程, 二是实施启航工程
@@ -596,6 +612,12 @@ def _other_area(places: Sequence[tuple[str, ...]], region: str | None) -> str:
     if asked[: len(quoted)] == quoted and len(asked) > len(quoted):
         return OTHER_AREA_WHOLE.format(asked=asked[-1], quoted=quoted[-1])
     return ""
+
+
+def _lists_items(analysis: QuestionAnalysis) -> bool:
+    """Whether a heading quoted for the question is followed by the items under it: a list, a description
+    (…是什么), or how something is done (怎么选拔) — not why."""
+    return analysis.answer_type in ("list", "other") or (analysis.answer_type == "reason" and not analysis.asks_why)
 
 
 def _own_place_first(scored: list[Candidate]) -> list[Candidate]:

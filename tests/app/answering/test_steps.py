@@ -493,6 +493,17 @@ class TestComposition:
         assert quote.text in long_one.hit.chunk.text
         assert len(quote.text) <= 60 + 60
 
+    def test_a_heading_alone_is_not_an_answer_unless_asked_for_or_its_items_follow(self, chat: ChatService) -> None:
+        # the article's title restates 五大工程 and lists nothing: not answered (outsider probe of session 10)
+        title_only = chat.ask("包头市五大工程是什么")
+        assert title_only.status == "related"
+        # how something is done, asked of a heading with item marks under it: the items follow it
+        how = chat.ask("昆区拔尖人才怎么选拔")
+        assert how.status == "answered" and "一是加强顶层设计和系统谋划" in how.answer
+        # asked for a part of the document, the heading is the answer
+        part = chat.ask("玉泉区规划“专栏5”讲的是哪方面的工程？")
+        assert part.status == "answered" and "普通高中学校特色化发展工程" in part.answer
+
 
 class TestStoryAndFollowUpDetails:
     def test_a_story_question_weighs_the_asked_sentence(self, chat: ChatService, service: SearchService) -> None:
