@@ -460,7 +460,7 @@ class TestFollowUps:
         for question in ("玉泉区教师缺编多少人？", "包头每年解决多少随迁子女入学？"):
             first = chat.ask(question)
             history = [Turn("user", question), Turn("assistant", first.answer)]
-            for follow_up in ("这个文件是哪年发的？", "是谁发的？"):
+            for follow_up in ("这个文件是哪年发的？", "是谁发的？", "哪年的？"):  # 哪年的: outsider probe, session 10
                 then = chat.ask(follow_up, history)
                 assert then.status == "answered" and ("发布日期" in then.answer or "发布时间" in then.answer)
                 assert "来源" in then.citations[0].quote and then.citations[0].doc_id == first.citations[0].doc_id
