@@ -50,6 +50,10 @@ _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _NUMERAL = "[\\d一二三四五六七八九十]"
 _ORDINAL = re.compile(rf"第{_NUMERAL}+(?:{'|'.join(ORDINAL_UNITS)})")
 _ASK_TAIL = re.compile(r"(?:是|讲的是|讲|说的是|说)?(?:什么|啥)(?:内容)?$")
+# asking to be told more of what was named (第三个具体说说, 第三条讲的啥, 是什么意思)
+_TELL_MORE = re.compile(
+    r"(?:具体|详细|展开)?(?:说说|讲讲|介绍一下|说一下|讲一下|讲的?啥|讲的?是?什么|是?什么意思|指的?是?什么)$"
+)
 _HEADED_TERM = 4  # characters: a one-word term this long has a head word (家庭教育: 教育)
 _SHORT_TERM = 6  # characters: a follow-up this short that names no place, stage or year names a term (那X呢)
 _SHORT_ASK = 8  # characters: a question this short with no word of its own says nothing when said first
@@ -175,8 +179,8 @@ def _completed(
         last = _replace(last, old_names, new_places) if old_names else f"{new_places[0]}{last}"
         core = gazetteer.strip_places(core)
     core = _PARTICLES.sub("", core.strip())  # 还有吗: asks for more of the same, not yes or no
-    ordinal = _ORDINAL.fullmatch(_ASK_TAIL.sub("", core))
-    if ordinal and not _ORDINAL.search(last):  # 第三个呢, after 六大工程是什么: its third item
+    ordinal = _ORDINAL.fullmatch(_ASK_TAIL.sub("", _TELL_MORE.sub("", core)))
+    if ordinal and not _ORDINAL.search(last):  # 第三个呢 / 第三个具体说说, after 六大工程是什么: its third item
         return f"{_ASK_TAIL.sub('', last.rstrip('？?。 '))}{ordinal.group(0)}是什么"
     if core and (swapped := _swap_term(last, core, tokenizer)) is not None:  # “1”是什么 → 那X呢: “X”是什么
         last, core = swapped, ""

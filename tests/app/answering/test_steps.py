@@ -535,6 +535,9 @@ class TestStoryAndFollowUpDetails:
             ("玉泉区2020年小学学位缺多少", "小学缺口共计7200个学位。", "2025年呢", "玉泉区2025年小学学位缺多少"),
             # an item number: the previous list's item (第4个 after 第一条: the same list)
             ("昆区六大工程是什么", "一是实施领航工程……", "第三个呢", "昆区六大工程第三个是什么"),
+            # asked to tell more of an item by its number (outsider probe of session 10: refused before)
+            ("昆区六大亮点是什么", "一是…", "第三个具体说说", "昆区六大亮点第三个是什么"),
+            ("昆区六大亮点是什么", "一是…", "第三条具体讲的啥", "昆区六大亮点第三条是什么"),
             ("昆区“六大亮点”第一条是什么？", "一是“抓主线”…", "第4个呢", "昆区“六大亮点”第4个是什么？"),
             # its own words name no thing (a verb, a time word): what it is about was said before
             (
