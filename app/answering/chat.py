@@ -26,7 +26,7 @@ import collections.abc
 import itertools
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -73,6 +73,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 
 NOT_FOUND = REFUSAL_OPENING + "找到与这个问题相关的内容（目前收录的是{covered}的教育政策文件）。{tail}"
+# a place only the documents of an area containing it speak of (东河区: 包头市's), and nothing found in them
+NOT_FOUND_WIDER = "现有政策文件中没有专门针对{asked}的文件，{wider}的文件里也没有找到与这个问题相关的内容。{tail}"
 TRY_AGAIN = "可以换个说法，或写明地区后再问。"
 TRY_AGAIN_NAMED = "可以换个说法再问。"  # the question already names its place
 # Said when the documents discuss the question but the answer is not clearly there. Worded so that it is
@@ -206,7 +208,10 @@ class ChatService:
             refusal = None
             if status == "refused":
                 tail = TRY_AGAIN_NAMED if evidence.names_place else TRY_AGAIN
-                refusal = Refusal(NOT_FOUND.format(covered=covered_places(retriever), tail=tail), "no_evidence")
+                text = NOT_FOUND.format(covered=covered_places(retriever), tail=tail)
+                if (wider := _only_wider(evidence.analysis.places, retriever.covered_regions)) is not None:
+                    text = NOT_FOUND_WIDER.format(asked=wider[0], wider=wider[1], tail=tail)  # 东河区: 包头市's only
+                refusal = Refusal(text, "no_evidence")
         else:
             query, refusal = evidence
         if refusal is not None:
@@ -612,6 +617,19 @@ def _other_area(places: Sequence[tuple[str, ...]], region: str | None) -> str:
     if asked[: len(quoted)] == quoted and len(asked) > len(quoted):
         return OTHER_AREA_WHOLE.format(asked=asked[-1], quoted=quoted[-1])
     return ""
+
+
+def _only_wider(places: Sequence[tuple[str, ...]], covered: Iterable[str]) -> tuple[str, str] | None:
+    """(the place asked, the area containing it) when the question names one place that no document is about
+    and the documents of an area containing it are (东河区 asked, 包头市's documents); else None."""
+    if len(places) != 1:
+        return None
+    asked = places[0]
+    regions = [split_region(r) for r in covered]
+    if any(r[: len(asked)] == asked for r in regions):
+        return None  # documents about the place (or a place inside it)
+    wider = [r for r in regions if asked[: len(r)] == r and len(r) < len(asked)]
+    return (asked[-1], max(wider, key=len)[-1]) if wider else None
 
 
 def _lists_items(analysis: QuestionAnalysis) -> bool:

@@ -155,6 +155,12 @@ class TestThreeStates:
         assert answer.refusal_reason == "place_not_covered"
         assert "目前收录的文件来自" in answer.answer and "玉泉区" in answer.answer
 
+    def test_a_district_only_its_citys_documents_cover_is_named_in_the_refusal(self, chat: ChatService) -> None:
+        # 东河区 has no document of its own; 包头市's say nothing on it: the refusal says both, not a list of places
+        answer = chat.ask("东河区小学学位缺多少")
+        assert answer.status == "refused" and answer.refusal_reason == "no_evidence"
+        assert "没有专门针对东河区的文件" in answer.answer and "包头市的文件里也没有找到" in answer.answer
+
     @pytest.mark.parametrize(
         ("question", "hedge"),
         [
