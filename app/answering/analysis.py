@@ -171,7 +171,7 @@ _QUESTION_WORDS = re.compile(
     r"多少(?:钱|万?元|[个所名人项岁班次天年批家条种万成倍点号月位套节周间座届台])?|几[个所名人项元岁班次天年批家条种万成倍点号月]?|什么时候|啥时候|什么|啥|哪[几两三四五六七八九十]+[个项条类种所件]?|哪[些个所家一]?|为什么|为啥|怎么样?|"
     r"多(?:大|高|长|久|远|重)(?:时间)?|如何|怎样|咋|吗|呢|是否|有没有|能不能|要不要|会不会|是不是|请问|一下|知道|想问|问下|"
     # words that only phrase a question (有什么说法, 区里打算, 那些人): no content of their own
-    r"[这那](?:些|边)|说法|[区市县旗]里|打算|一般|大概|怎么办|啥样|什么样|另外|顺便"
+    r"[这那](?:些|边|篇|份)|说法|[区市县旗]里|打算|一般|大概|怎么办|啥样|什么样|另外|顺便"
 )
 # a verb asked as "A not A" (鼓不鼓励, 参不参加, 够不够): the verb
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
@@ -286,13 +286,6 @@ class QuestionAnalysis:
     @property
     def asks_number(self) -> bool:
         return self.answer_type in ("number", "date", "time")
-
-    def known_coverage(self, text: str) -> float:
-        """``coverage`` of the concepts the corpus has a word for: a parent's word no document uses (喘不过气)
-        neither counts for nor against a sentence."""
-        known = [c for c in self.concepts if c.known]
-        total = sum(c.weight for c in known)
-        return sum(c.weight for c in known if c.found_in(text)) / total if total else 0.0
 
     def unknown_share(self) -> float:
         """Weighted share of the question's concepts the corpus has no word for (not even a synonym)."""
