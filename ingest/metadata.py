@@ -15,6 +15,7 @@ from ingest.zh.sentences import heading_of
 
 _HEAD_LINES = 40
 _TITLE_LINES = 10  # the non-blank lines a title is looked for in
+_TITLE_OPENING = re.compile(r"^(\S{6,60}?(?:通知|意见|决定|办法|方案|规划|公告|通告|细则|规定))[ \u3000]+\S")
 _ISSUING_NOTICE = re.compile(r"关于(?:印发|转发|发布|公布)《(.+)》的(?:通知|决定)$")
 _SUBTITLE = re.compile(r"^(?:——|—|－－|--)\s*\S")
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -83,7 +84,10 @@ def first_title_line(cleaned: str) -> str | None:
     for line, after in pairwise(lines):
         if _titled(line) and _SUBTITLE.match(after) and _titled(after.lstrip("—－- ")):
             return line + after
-    return next((line for line in lines if _titled(line)), None)
+    title = next((line for line in lines if _titled(line)), None)
+    if title is None and lines and (opening := _TITLE_OPENING.match(lines[0])):
+        title = opening.group(1)  # a one-line notice: its title, then a space and the text (…的通知 各区教育局：…)
+    return title
 
 
 def issued_document(title: str | None) -> str | None:

@@ -225,6 +225,15 @@ def test_a_notice_issuing_a_document_is_titled_by_that_document(tmp_path: Path) 
     assert doc.metadata.region is not None and doc.metadata.region.endswith("赛罕区")
 
 
+def test_a_one_line_notice_is_titled_by_its_opening(tmp_path: Path) -> None:
+    """A scraped notice flattened to one line: its title, a space, then the text."""
+    text = "长春市教育局关于2024年义务教育阶段招生入学工作的通知 各区教育局：2024年小学一年级新生6月1日起报名。\n"
+    (tmp_path / "one.txt").write_text(text, "utf-8")
+    [doc] = load_corpus(tmp_path, progress=False).documents
+    assert doc.metadata.title == "长春市教育局关于2024年义务教育阶段招生入学工作的通知"
+    assert doc.metadata.region == "吉林省长春市"
+
+
 def test_a_numbered_heading_is_not_taken_for_a_title(tmp_path: Path) -> None:
     """A report with no title line (the sample's 昆区 one opens with a paragraph) gets none, not its first
     numbered heading."""

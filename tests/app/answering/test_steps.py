@@ -339,6 +339,11 @@ class TestQuestionAnalysis:
         which = chat.analyse("学前教育普惠工程是第几个专栏？", service.retriever)
         assert which.type_match("专栏3:学前教育普惠工程")
 
+    def test_an_age_asked_is_answered_in_full_years(self, chat: ChatService, service: SearchService) -> None:
+        age = chat.analyse("孩子满几岁能上小学？", service.retriever)
+        assert age.type_match("适龄儿童须年满6周岁") and age.type_match("年满6岁的儿童")
+        assert not age.type_match("小学一年级新生报名时间为6月1日至6月10日")
+
     def test_a_sentence_about_another_year_is_marked(self, chat: ChatService, service: SearchService) -> None:
         analysis = chat.analyse("玉泉区2020年义务教育在校生多少人？", service.retriever)
         assert analysis.other_year("九年义务教育,2015年在校生30756人")
