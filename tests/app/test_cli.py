@@ -92,7 +92,9 @@ def test_a_one_line_notice_keeps_its_body_and_the_report_counts_what_cleaning_re
     found = policyqa("search", "随迁子女 报名时间", "--json", "--index-dir", str(tmp_path / "idx"))
     [hit] = json.loads(found.stdout)["results"]
     assert body in hit["text"] and "门户网站" not in hit["text"]
-    assert hit["region"] == "内蒙古自治区包头市" and hit["region_source"] == "issuer"  # 包头市教育局关于…
+    # the notice's opening is its title (包头市教育局关于做好招生工作的通知), which names its region
+    assert hit["region"] == "内蒙古自治区包头市" and hit["region_source"] == "title"
+    assert hit["title"] == "包头市教育局关于做好招生工作的通知"
 
 
 def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
