@@ -348,10 +348,20 @@ class QuestionAnalysis:
         # 中学7所,其中含市直属3所: the total broken down after it
         return total is not None and not _BREAKDOWN.search(text, total.end())
 
+    @cached_property
+    def asks_for_part(self) -> bool:
+        """Whether the question asks for a part of a document (哪个专栏, 小标题: ``asks_part``); asked once, read
+        for every candidate sentence."""
+        return asks_part(self.question)
+
+    @cached_property
+    def _asks_which_number(self) -> bool:
+        """Whether the question asks which numbered item or section (第几条, 哪个专栏: 专栏3 answers it)."""
+        return "第几" in self.question or self.asks_for_part
+
     def _unmarked(self, text: str) -> str:
-        """``text`` without the numbers of list items and sections, unless the question asks for one (第几条,
-        哪个专栏: 专栏3 answers it)."""
-        return text if "第几" in self.question or asks_part(self.question) else without_markers(text)
+        """``text`` without the numbers of list items and sections, unless the question asks for one."""
+        return text if self._asks_which_number else without_markers(text)
 
     def other_year(self, text: str) -> bool:
         """Whether ``text`` states a year and not the one asked (2020年 asked: 2015年在校生30756人, the sentence

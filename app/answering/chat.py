@@ -624,12 +624,11 @@ def _only_wider(places: Sequence[tuple[str, ...]], covered: Iterable[str]) -> tu
     and the documents of an area containing it are (东河区 asked, 包头市's documents); else None."""
     if len(places) != 1:
         return None
-    asked = places[0]
-    regions = [split_region(r) for r in covered]
-    if any(r[: len(asked)] == asked for r in regions):
+    tiers = {region: region_tier(region, places[0]) for region in covered}
+    if 2 in tiers.values():
         return None  # documents about the place (or a place inside it)
-    wider = [r for r in regions if asked[: len(r)] == r and len(r) < len(asked)]
-    return (asked[-1], max(wider, key=len)[-1]) if wider else None
+    wider = [split_region(region) for region, tier in tiers.items() if tier == 1]
+    return (places[0][-1], max(wider, key=len)[-1]) if wider else None
 
 
 def _lists_items(analysis: QuestionAnalysis) -> bool:

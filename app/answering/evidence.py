@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answering.analysis import QuestionAnalysis, asked_ordinal, asks_part, content_bigrams, school_names, split_ask
+from app.answering.analysis import QuestionAnalysis, asked_ordinal, content_bigrams, school_names, split_ask
 from app.answering.safety import looks_like_instruction
 from index.protocols import Encoder
 from index.retrieve import Hit
@@ -191,7 +191,7 @@ def _features(
         math.log1p(len(own - analysis.bigrams)) / 5,
         float("？" in sentence or "?" in sentence),
         float(heading),
-        float(heading and asks_part(analysis.question)),
+        float(heading and analysis.asks_for_part),
         float(named and hit.region_tier == 2),
         float(named and hit.region_tier == 1),
         float(named and hit.region_tier == 0 and hit.chunk.metadata.region is not None),
