@@ -162,6 +162,21 @@ _PROCEDURE = re.compile(
 )
 _NAME = re.compile(r"[《“\"「].+?[》”\"」]|[\u4e00-\u9fff]{2,}(?:学校|中学|小学|幼儿园|工程|计划|平台|中心|基地)")
 # who (由谁决定, 谁负责): a body or a person by role — 领导班子, 公安部门, 教育局, 校长
+# how many items a list asked for holds (哪三个课堂, 哪五项, 哪两所): the answer lists that many
+_ASKED_COUNT = re.compile(r"哪([两二三四五六七八九十]|\d)[个条种项样件所大方类环点]")
+_ITEM_SEPARATOR = re.compile(r"、|以及|和|与|及")
+_CLAUSE = re.compile(r"[，,；;。：:！？]")
+_QUOTED = re.compile(r"[“「《][^”」》]{1,30}[”」》]")
+# which person: asked by 哪位 or for a list of names, or a role and 是谁 (校长是谁, 主持人都是谁)
+_ASKS_PERSON = re.compile(
+    r"哪几?位|名单|(?:局长|校长|园长|主持人|组长|督学|书记|主任|负责人)[^，,。？?]{0,3}(?:是谁|叫什么|姓什么)"
+)
+# a person named: a common surname, a given name, a title (张伟校长, 王主任); or 同志 after a name
+_PERSON = re.compile(
+    r"(?!高中|高校|高等|高级|文化|万名|任课|任教|方面|龙头|金牌|常务|史上)[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟"
+    r"汪田任姜范方石姚谭廖邹熊金陆郝孔白崔毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文习]"
+    r"[\u4e00-\u9fff]{1,2}(?:同志|校长|局长|园长|书记|主任|老师|教授|院士|总书记|主席|组长)"
+)
 _AGENT = re.compile(
     r"[\u4e00-\u9fff]{2,}(?:部门|班子|委员会|领导小组|工作组|小组|机构|政府|党委|党工委|教育局|局|办公室|校长|园长|书记|"
     r"教师|老师|家长|专家|团队|队伍|负责人)"
@@ -231,6 +246,8 @@ _TARGET = re.compile(r"新培养|规划|计划|预计|力争|争创|争取|到20
 _STATE = re.compile(r"(?<!到)(?:20[01]\d|202[0-3])年|已|截至|截止|目前|现有")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
+# a clause a question presupposes, told before what it asks: …建成以后， / …推开后，
+_PREMISE = re.compile(r"(.{2,}?)(?:以后|之后|(?<![最然今此而前先之以])后)[，,]\s*(?=\S)")
 _STORY_SENTENCE = re.compile(r"[。！!；;]\s*")
 
 
@@ -279,6 +296,20 @@ class QuestionAnalysis:
         weighs most); ``None`` when the corpus knows none of the question's words."""
         known = [c for c in self.concepts if c.known]
         return max(known, key=lambda c: c.weight) if known else None
+
+    @property
+    def asked_count(self) -> int | None:
+        """How many items the question asks for by number (哪三个 → 3), or None."""
+        found = _ASKED_COUNT.search(split_ask(self.question)[1])
+        if found is None:
+            return None
+        number = found.group(1)
+        return int(number) if number.isdigit() else 2 if number == "两" else _CHINESE_DIGITS.index(number) + 1
+
+    @property
+    def asks_person(self) -> bool:
+        """Whether the question asks which person (哪位领导, 哪几位, 局长是谁, 有名单吗): a role or body won't do."""
+        return _ASKS_PERSON.search(split_ask(self.question)[1]) is not None
 
     @property
     def asks_why(self) -> bool:
@@ -435,6 +466,10 @@ class QuestionAnalysis:
         if kind == "date":  # since when (从什么时候开始): 自建区以来 says it
             often = _ASKS_OFTEN.search(self.question) and _OFTEN.search(text)
             return bool(_DATE.search(text) or often) or ("以来" in text and "开始" in self.question)
+        if kind == "list" and (count := self.asked_count) and count > 1 and not self.asks_schools:
+            return count in list_sizes(text)  # 哪七条, and the sentence lists three things: not the seven asked for
+        if kind in ("name", "list") and self.asks_person and not self.asks_schools:
+            return bool(_PERSON.search(text))  # 主持人都是谁: a person named, not 名校长(名师)工作室30个
         if kind == "list":
             if self.unit and _ASKS_COUNT_OF.search(self.question) and self._figure_in_unit(text):
                 return True  # 掌握几项艺术技能: 1-2项 answers it
@@ -456,6 +491,15 @@ class QuestionAnalysis:
         if kind == "procedure":
             return bool((_CONTACT if _ASKS_CONTACT.search(self.question) else _PROCEDURE).search(text))
         return True
+
+
+def list_sizes(text: str) -> set[int]:
+    """How many items each clause of ``text`` lists (专递课堂、名师课堂、名校课堂 → 3; “名师”“名校长” → 2; A和B → 2)."""
+    sizes = set()
+    for clause in _CLAUSE.split(text):
+        sizes.add(len(_ITEM_SEPARATOR.split(clause)))
+        sizes.add(len(_QUOTED.findall(clause)))
+    return sizes
 
 
 def school_names(text: str) -> list[str]:
@@ -480,7 +524,7 @@ def school_names(text: str) -> list[str]:
 
 _CHINESE_DIGITS = "一二三四五六七八九十"
 ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")  # 第五条, 第4个: an item of a list by its number
-_ORDINAL = re.compile(rf"第([{_CHINESE_DIGITS}]|\d{{1,2}})(?:{'|'.join(ORDINAL_UNITS)})")
+_ORDINAL = re.compile(rf"第[（(]?([{_CHINESE_DIGITS}]|\d{{1,2}})[)）]?(?:{'|'.join(ORDINAL_UNITS)})")
 
 
 def without_markers(text: str) -> str:
@@ -500,12 +544,20 @@ def asks_when_issued(question: str) -> bool:
 
 
 def asked_ordinal(question: str) -> int | None:
-    """The item a question asks for by its place in a list (第五条是什么 → 5, 第二项 → 2), or None."""
+    """The item a question asks for by its place in a list (第五条是什么 → 5, 第二项 → 2, 第(5)条 → 5), or None."""
+    asked = ordinal_reference(question)
+    return asked[0] if asked else None
+
+
+def ordinal_reference(question: str) -> tuple[int, str] | None:
+    """The item a question asks for by number, and the words before it, which may name the list (玉泉区规划
+    “面临挑战”第(5)条 → 5, 玉泉区规划“面临挑战”); None when it asks for none."""
     found = _ORDINAL.search(question)
     if found is None:
         return None
     number = found.group(1)
-    return int(number) if number.isdigit() else _CHINESE_DIGITS.index(number) + 1
+    nth = int(number) if number.isdigit() else _CHINESE_DIGITS.index(number) + 1
+    return nth, question[: found.start()]
 
 
 def source_asked(question: str) -> re.Match[str] | None:
@@ -532,13 +584,22 @@ def without_question_words(text: str) -> str:
     return re.sub(r"\s+", " ", _ASK_WORDS.sub(" ", text)).strip(" ？?")
 
 
+def last_sentence(question: str) -> str:
+    """The last sentence of a question told as a story; the question itself when it is one sentence."""
+    parts = [p for p in _STORY_SENTENCE.split(question.strip()) if p.strip()]
+    return parts[-1] if len(parts) > 1 else question
+
+
 def split_ask(question: str) -> tuple[str, str]:
     """(context, ask): a question told as a story ("孩子今年小学毕业。……能上哪所初中？") is mostly context;
-    the last sentence is what is asked. A one-sentence question is all ask."""
-    parts = [p for p in _STORY_SENTENCE.split(question.strip()) if p.strip()]
-    if len(parts) < 2:
-        return "", question
-    return "。".join(parts[:-1]), parts[-1]
+    the last sentence is what is asked. So is what a question presupposes before 以后/之后 ("昆区争创普及普惠县以后，
+    下一步要争创什么": the step after it is asked, not the step itself). A one-sentence question is all ask."""
+    ask = last_sentence(question)
+    told = [p for p in _STORY_SENTENCE.split(question.strip()) if p.strip()][:-1] if ask != question else []
+    if premise := _PREMISE.match(ask):
+        told.append(premise.group(1))
+        ask = ask[premise.end() :]
+    return "。".join(told), ask
 
 
 def _concept_groups(text: str, retriever: HybridRetriever, lexicon: Lexicon) -> list[tuple[str, ...]]:
@@ -613,8 +674,8 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=source_asked(ask) is not None,
-        asks_future=bool(_ASKS_FUTURE.search(ask)),
-        asks_after=bool(_ASKS_AFTER.search(ask)),
+        asks_future=bool(_ASKS_FUTURE.search(last_sentence(question))),
+        asks_after=bool(_ASKS_AFTER.search(last_sentence(question))),
         asks_schools=bool(_ASKS_SCHOOLS.search(ask)),
         asks_places=bool(_ASKS_PLACES.search(ask)),
         first_person=bool(_FIRST_PERSON.search(ask)),

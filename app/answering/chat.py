@@ -30,7 +30,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.answering.analysis import QuestionAnalysis, analyse_question, asked_ordinal, asks_part, asks_when_issued
+from app.answering.analysis import (
+    QuestionAnalysis,
+    analyse_question,
+    asked_ordinal,
+    asks_part,
+    asks_when_issued,
+    ordinal_reference,
+)
 from app.answering.evidence import FEATURES, AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, month_label, region_label, trim
 from app.answering.followup import (
@@ -44,6 +51,7 @@ from app.answering.followup import (
 )
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
+from app.answering.outline import children, named_part, outline
 from app.answering.prompts import render_prompt
 from app.answering.protocols import Generator, GeneratorError
 from app.answering.scope import (
@@ -202,6 +210,10 @@ class ChatService:
                     if _STATUS_RANK[retried_status := self.decide(*probabilities)] > _STATUS_RANK[status]:
                         evidence, scored, status = retried, again, retried_status
                         confidence, relevance = probabilities
+            if (part := self._outline_item(evidence)) is not None:
+                # an item asked by its number under the part named: looked up in the outline, nothing guessed;
+                # a part with fewer items than that does not say (面临挑战 has five, the seventh is asked)
+                status, confidence = ("answered", 1.0) if part[1] is not None else ("related", min(confidence, 0.0))
             if status == "answered" and self._only_a_heading(evidence, scored):
                 status = "related"  # 包头市五大工程是什么, and the best quote is the article's title: it restates it
             query = evidence.query
@@ -471,6 +483,9 @@ class ChatService:
         first = chosen[0].hit.chunk
         note = _other_area(analysis.places, first.metadata.region)
         caveat: list[tuple[str, list[Quote]]] = [(note, [])] if note else []
+        part = None if analysis.asks_source else self._outline_item(evidence)
+        if part is not None and part[1] is not None:  # 面临挑战第(5)条: the heading, and its fifth item
+            return cite([(lead(part[0].candidate.hit.chunk.metadata), [part[0]]), (ITEM_INDENT, [part[1]])])
         if not analysis.asks_source:
             items: list[tuple[str, list[Quote]]] = []
             nth = asked_ordinal(evidence.query)  # 第五条是什么: that item alone
@@ -481,7 +496,7 @@ class ChatService:
                 and heading_of(heading.text.strip())
             ):
                 # 六大工程是什么: the six under the heading, one per line, not the heading alone
-                listed = self._items_under(heading)
+                listed = self._items_under(heading.hit.chunk, heading.start)
                 listed = [listed[nth - 1]] if nth and nth <= len(listed) else listed
                 items = [(ITEM_INDENT, [item]) for item in listed]
                 quotes, first = [trim(heading, analysis)], heading.hit.chunk
@@ -499,21 +514,53 @@ class ChatService:
         chosen = choose(scored, analysis, self.model.thresholds.extra)
         if len(chosen) > 1 or not chosen[0].features[_HEADING_LINE]:
             return False
-        listed = _lists_items(analysis) and heading_of(chosen[0].text.strip()) and self._items_under(chosen[0])
+        listed = (
+            _lists_items(analysis)
+            and heading_of(chosen[0].text.strip())
+            and self._items_under(chosen[0].hit.chunk, chosen[0].start)
+        )
         return not listed
 
-    def _items_under(self, heading: Candidate) -> list[Quote]:
+    def _outline_item(self, evidence: Evidence) -> tuple[Quote, Quote | None] | None:
+        """For a question asking an item of a part of a document by its number (面临挑战第(5)条的标题, 主要任务的第
+        （十）部分, “六大亮点”的第五条): the heading of the part the words before the number name, in a document
+        retrieved, and its item of that number — a heading under it, or a paragraph opening with an item mark
+        (五是…) — or None for the item when the part has fewer items. None when no retrieved document has a part
+        named so with items."""
+        asked = ordinal_reference(evidence.query)
+        if asked is None:
+            return None
+        nth, reference = asked
+        short: tuple[Quote, Quote | None] | None = None
+        for doc_id in dict.fromkeys(hit.chunk.doc_id for hit in evidence.hits):
+            chunks = self.document(doc_id)
+            paths = outline(chunks)
+            part = named_part(paths, reference)
+            heading = _find_line(chunks, heading=part[-1]) if part else None
+            if part is None or heading is None:
+                continue
+            under = children(paths, part)
+            if under:
+                items = [found[0] for label in under[:nth] if (found := _find_line(chunks, heading=label))]
+            else:
+                items = self._items_under(heading[0].candidate.hit.chunk, heading[0].start)
+            if len(items) >= nth:
+                return heading[0], items[nth - 1]
+            if items and short is None:
+                short = heading[0], None
+        return short
+
+    def _items_under(self, chunk: Chunk, start: int) -> list[Quote]:
         """The items a heading quoted as an answer announces (三、实施“六大工程”…: 一是实施领航工程, 二是实施启航工程
         …): the opening clause of each paragraph under it that opens with an item mark of the first kind found
         there (一是, （一）, 1.), in order, at most ``max_items``."""
-        chunk = heading.hit.chunk
         under = [c for c in self.document(chunk.doc_id) if c.start >= chunk.start and c.section == chunk.section]
         items: dict[str, Quote] = {}
         kind: str | None = None
         for c in under:
             for at, line in _lines(c.text):
                 mark = _ITEM_MARK.match(line)
-                if not mark or c.start + at <= chunk.start + heading.start:
+                if not mark or c.start + at <= chunk.start + start:
                     continue
                 style = next(name for name, value in mark.groupdict().items() if value)
                 kind = kind or style

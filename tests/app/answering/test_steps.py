@@ -22,11 +22,12 @@ from app.answering.evidence import (
 from app.answering.extractive import lead, trim
 from app.answering.followup import depends_on_history, only_where_asked, previous_quotes, standalone
 from app.answering.models import Turn
+from app.answering.outline import children, named_part, outline
 from app.answering.scope import unknown_places
 from app.service import SearchService
 from bench.calibrate import char_pairs, fit_ranker, fit_weights, near
 from bench.crossval import tradeoff
-from ingest.models import DocumentMetadata
+from ingest.models import Chunk, DocumentMetadata
 from ingest.zh.places import split_region
 
 
@@ -120,11 +121,42 @@ class TestQuestionAnalysis:
         assert analysis.type_match("公安部门要加强校园及周边综合治理")
         assert not analysis.type_match("要加强校园及周边综合治理,维护校园正常秩序")
 
+    def test_which_person_is_answered_by_a_person_named(self, chat: ChatService, service: SearchService) -> None:
+        hosts = chat.analyse("昆区那30个名校长（名师）工作室的主持人都是谁？", service.retriever)
+        assert hosts.asks_person
+        assert not hosts.type_match("培养出市级以上名校长9人,各级名校长(名师)工作室30个")
+        assert hosts.type_match("工作室由张伟校长主持")
+        named = chat.analyse("康巴什的“校园长工作室”是由哪几位校长主持的？", service.retriever)
+        assert named.asks_person and not named.type_match("全面提升“校园长工作室”辐射影响力,坚持“一年一主题")
+        # who decides, or who leads, is answered by a body or a role: no person is asked for
+        body = chat.analyse("康巴什优质均衡县创建工作领导小组是谁当组长？", service.retriever)
+        assert not body.asks_person
+
+    def test_a_list_asked_by_its_size_is_answered_by_that_many_items(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        three = chat.analyse("玉泉区说的“三个课堂”是哪三个？", service.retriever)
+        assert three.asked_count == 3
+        assert three.type_match("建设专递课堂、名师课堂、名校课堂,推动优质教育资源共建共享")
+        seven = chat.analyse("康巴什《校外非学科培训“康七条”》具体是哪七条？", service.retriever)
+        assert not seven.type_match("以“学校下单、少年官买单、名师助力”的方式,助力各校特色课程发展")
+        two = chat.analyse("昆区体育、美育这块搞了哪两个行动计划？", service.retriever)
+        assert two.type_match("实施体教融合改革发展行动计划和学校美育浸润行动计划")
+        assert chat.analyse("昆区有哪些行动计划？", service.retriever).asked_count is None
+
     def test_a_step_after_a_milestone_is_told_from_a_plan_asked_for(
         self, chat: ChatService, service: SearchService
     ) -> None:
         assert chat.analyse("康巴什青年教师公寓都建成以后，还会再建吗？", service.retriever).asks_after
         assert chat.analyse("集团化办学意见到期后会出新文件吗", service.retriever).asks_after
+        # what a question presupposes (…以后，) is told before what it asks, and weighs as a story does
+        assert split_ask("昆区争创全国学前教育普及普惠县以后，下一步要争创什么？") == (
+            "昆区争创全国学前教育普及普惠县",
+            "下一步要争创什么？",
+        )
+        after = chat.analyse("昆区争创全国学前教育普及普惠县以后，下一步要争创什么？", service.retriever)
+        assert after.asks_future and {c.forms[0] for c in after.concepts if c.told} >= {"普及", "普惠县"}
+        assert split_ask("最后，要实现啥")[0] == ""  # 最后 is no premise
         planned = chat.analyse("昆区以后还要培养多少个名班主任", service.retriever)
         assert planned.asks_future and not planned.asks_after
         # a forecast asked for (预计) is what a plan states, not a step past it
@@ -505,6 +537,40 @@ class TestComposition:
         # asked for a part of the document, the heading is the answer
         part = chat.ask("玉泉区规划“专栏5”讲的是哪方面的工程？")
         assert part.status == "answered" and "普通高中学校特色化发展工程" in part.answer
+
+
+class TestOutline:
+    @staticmethod
+    def _chunks(*sections: tuple[str, ...]) -> list[Chunk]:
+        return [Chunk(f"c{n}", "d", "正文", n * 10, n * 10 + 2, s, DocumentMetadata()) for n, s in enumerate(sections)]
+
+    def test_a_part_is_found_by_the_words_before_the_number(self) -> None:
+        paths = outline(
+            self._chunks(
+                ("一、发展基础", "(一)“十三五”时期发展情况", "1.落实党的育人目标"),
+                ("一、发展基础", "(二)“十四五”时期面临形势", "3.面临挑战", "(1)学位不足"),
+                ("一、发展基础", "(二)“十四五”时期面临形势", "3.面临挑战", "(2)教师编制动态调整不完善"),
+                ("三、主要任务", "(一)贯彻习近平新时代中国特色社会主义思想"),
+            )
+        )
+        assert paths[:2] == [("一、发展基础",), ("一、发展基础", "(一)“十三五”时期发展情况")]
+        part = named_part(paths, "玉泉区规划“面临挑战”")
+        assert part == ("一、发展基础", "(二)“十四五”时期面临形势", "3.面临挑战")
+        assert children(paths, part) == ["(1)学位不足", "(2)教师编制动态调整不完善"]
+        assert named_part(paths, "玉泉区规划主要任务的") == ("三、主要任务",)
+        assert named_part(paths, "玉泉区规划") is None  # 规划 names no part
+
+    def test_an_item_asked_by_number_is_looked_up_in_the_outline(self, chat: ChatService) -> None:
+        fifth = chat.ask("玉泉区规划“面临挑战”第(5)条的标题是什么？")
+        assert fifth.status == "answered" and "3.面临挑战" in fifth.answer and "(5)教育发展水平相对较低" in fifth.answer
+        tenth = chat.ask("玉泉区规划主要任务的第（十）部分是什么？")
+        assert tenth.status == "answered" and "(十)加快教育信息化建设步伐" in tenth.answer
+        # items that are paragraphs under a heading (一是…五是…), not headings of their own
+        listed = chat.ask("昆区材料“六大亮点”的第五条是哪一条？")
+        assert listed.status == "answered" and "五是“教育家”教育精神深耕不辍" in listed.answer
+        assert "一是" not in listed.answer
+        # the part has five items: the seventh is not in the documents
+        assert chat.ask("玉泉区规划“面临挑战”第(7)条的标题是什么？").status != "answered"
 
 
 class TestStoryAndFollowUpDetails:

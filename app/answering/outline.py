@@ -1,0 +1,39 @@
+"""A document's outline — its headings as the chunker read them (``Chunk.section``) — and the part of it a question
+names before asking one of its items by number (面临挑战第(5)条, 主要任务的第（十）部分, “六大亮点”的第五条)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ingest.models import Chunk
+
+# what a reference to a part and a heading are compared without: quotes, brackets, spaces, joining words
+_LOOSE = re.compile(r"[“”\"「」《》‘’（）()\s，,、：:的里中之]")
+_MIN_REFERENCE = 3  # characters: a shorter run (规划, 工作) names no part
+
+
+def outline(chunks: Sequence[Chunk]) -> list[tuple[str, ...]]:
+    """Every heading path of the document (each heading with those above it), in document order."""
+    paths: dict[tuple[str, ...], None] = {}
+    for chunk in sorted(chunks, key=lambda c: c.start):
+        for depth in range(1, len(chunk.section) + 1):
+            paths.setdefault(chunk.section[:depth])
+    return list(paths)
+
+
+def children(paths: Sequence[tuple[str, ...]], parent: tuple[str, ...]) -> list[str]:
+    """The headings right under ``parent``, in order."""
+    return list(dict.fromkeys(p[len(parent)] for p in paths if len(p) == len(parent) + 1 and p[:-1] == parent))
+
+
+def named_part(paths: Sequence[tuple[str, ...]], reference: str) -> tuple[str, ...] | None:
+    """The heading the words before an ordinal name (玉泉区规划“面临挑战” → 3.面临挑战): the first heading holding
+    the longest run, of at least ``_MIN_REFERENCE`` characters, that ends those words."""
+    words = _LOOSE.sub("", reference)
+    for length in range(len(words), _MIN_REFERENCE - 1, -1):
+        tail = words[-length:]
+        for path in paths:
+            if tail in _LOOSE.sub("", path[-1]):
+                return path
+    return None
