@@ -524,7 +524,7 @@ def school_names(text: str) -> list[str]:
 
 _CHINESE_DIGITS = "一二三四五六七八九十"
 ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")  # 第五条, 第4个: an item of a list by its number
-_ORDINAL = re.compile(rf"第[（(]?([{_CHINESE_DIGITS}]|\d{{1,2}})[)）]?(?:{'|'.join(ORDINAL_UNITS)})")
+_ORDINAL = re.compile(rf"第[（(]?([{_CHINESE_DIGITS}]{{1,3}}|\d{{1,3}})[)）]?(?:{'|'.join(ORDINAL_UNITS)})")
 
 
 def without_markers(text: str) -> str:
@@ -553,11 +553,31 @@ def ordinal_reference(question: str) -> tuple[int, str] | None:
     """The item a question asks for by number, and the words before it, which may name the list (玉泉区规划
     “面临挑战”第(5)条 → 5, 玉泉区规划“面临挑战”); None when it asks for none."""
     found = _ORDINAL.search(question)
-    if found is None:
+    nth = _number(found.group(1)) if found else 0
+    return (nth, question[: found.start()]) if found and nth > 0 else None
+
+
+def renumbered(question: str, step: int) -> str | None:
+    """``question`` asking the item ``step`` after (or before) the one it asks by number (第五条 → 第6条), or None
+    when it asks none or there is none before."""
+    found = _ORDINAL.search(question)
+    nth = _number(found.group(1)) + step if found else 0
+    if found is None or nth < 1:
         return None
-    number = found.group(1)
-    nth = int(number) if number.isdigit() else _CHINESE_DIGITS.index(number) + 1
-    return nth, question[: found.start()]
+    return question[: found.start(1)] + str(nth) + question[found.end(1) :]
+
+
+def _number(numeral: str) -> int:
+    """1 to 999 written in digits or in Chinese numerals up to 九十九 (十三 → 13, 二十 → 20); 0 for anything else."""
+    if numeral.isdigit():
+        return int(numeral)
+    tens, ten, ones = numeral.partition("十")
+    digits = [_CHINESE_DIGITS.index(d) + 1 for d in tens + ones if d != "十"]
+    if not ten:
+        return digits[0] if len(numeral) == 1 else 0
+    if len(tens) > 1 or len(ones) > 1 or "十" in tens + ones:
+        return 0
+    return (digits[0] if tens else 1) * 10 + (digits[-1] if ones else 0)
 
 
 def source_asked(question: str) -> re.Match[str] | None:

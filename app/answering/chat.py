@@ -51,7 +51,7 @@ from app.answering.followup import (
 )
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
-from app.answering.outline import children, named_part, outline
+from app.answering.outline import children, named_part, outline, which_item
 from app.answering.prompts import render_prompt
 from app.answering.protocols import Generator, GeneratorError
 from app.answering.scope import (
@@ -110,6 +110,8 @@ PER_REGION_TAIL = "如需了解某个地区，请在问题中写明地区。"
 PER_REGION_MORE = "另有{n}个地区（{names}等）的文件也有相关内容。"
 _STREAM_PIECE = re.compile(r".+?(?:[，,；;：:。！？!?]+[”’」』）)》]*(?:\[\d+\])*|$)", re.S)
 _RELATED_QUOTES = 4
+_PART_CANDIDATES = 10  # best candidates looked through for the one under the part a question names
+_PART_COVERAGE = 0.5  # of the question's words, the share that candidate has when the question quotes no term
 _STATUS_RANK = {"refused": 0, "related": 1, "answered": 2}
 _HEADING_LINE = FEATURES.index("heading_like")
 _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, shorter: it is read on a phone
@@ -214,7 +216,9 @@ class ChatService:
                 # an item asked by its number under the part named: looked up in the outline, nothing guessed;
                 # a part with fewer items than that does not say (面临挑战 has five, the seventh is asked)
                 status, confidence = ("answered", 1.0) if part[1] is not None else ("related", min(confidence, 0.0))
-            if status == "answered" and self._only_a_heading(evidence, scored):
+            elif self._part_holding(evidence, scored) is not None:
+                status = "answered"  # which item of a part holds it: the outline says, under a quoted term found
+            elif status == "answered" and self._only_a_heading(evidence, scored):
                 status = "related"  # 包头市五大工程是什么, and the best quote is the article's title: it restates it
             query = evidence.query
             refusal = None
@@ -484,8 +488,15 @@ class ChatService:
         note = _other_area(analysis.places, first.metadata.region)
         caveat: list[tuple[str, list[Quote]]] = [(note, [])] if note else []
         part = None if analysis.asks_source else self._outline_item(evidence)
-        if part is not None and part[1] is not None:  # 面临挑战第(5)条: the heading, and its fifth item
-            return cite([(lead(part[0].candidate.hit.chunk.metadata), [part[0]]), (ITEM_INDENT, [part[1]])])
+        if part is not None and (item := part[1]) is not None:  # 面临挑战第(5)条: the part's heading, its fifth item
+            meta = item.candidate.hit.chunk.metadata
+            if part[0] is None:  # items of the document itself, which has no title line (乌海…第三点)
+                return cite([(lead(meta), [item])])
+            return cite([(lead(meta), [part[0]]), (ITEM_INDENT, [item])])
+        if (holding := self._part_holding(evidence, scored)) is not None:  # 放在“六大工程”哪一项: 一是实施领航工程
+            meta = holding[0].candidate.hit.chunk.metadata
+            held = [(ITEM_INDENT, [holding[1]]), (ITEM_INDENT, [trim(holding[2], analysis)])]
+            return cite([(lead(meta), [holding[0]]), *held])
         if not analysis.asks_source:
             items: list[tuple[str, list[Quote]]] = []
             nth = asked_ordinal(evidence.query)  # 第五条是什么: that item alone
@@ -521,34 +532,76 @@ class ChatService:
         )
         return not listed
 
-    def _outline_item(self, evidence: Evidence) -> tuple[Quote, Quote | None] | None:
+    def _outline_item(self, evidence: Evidence) -> tuple[Quote | None, Quote | None] | None:
         """For a question asking an item of a part of a document by its number (面临挑战第(5)条的标题, 主要任务的第
-        （十）部分, “六大亮点”的第五条): the heading of the part the words before the number name, in a document
-        retrieved, and its item of that number — a heading under it, or a paragraph opening with an item mark
-        (五是…) — or None for the item when the part has fewer items. None when no retrieved document has a part
-        named so with items."""
+        （十）部分, “六大亮点”的第五条, 乌海市教育局推动教育高质量发展第三点): the heading line of the part the words
+        before the number name, in a document retrieved (None for the document itself without a title line), and
+        its item of that number — a heading under it, or a paragraph opening with an item mark (五是…) — or None
+        for the item when the part has fewer items. None when no retrieved document has a part named so with
+        items."""
         asked = ordinal_reference(evidence.query)
         if asked is None:
             return None
         nth, reference = asked
-        short: tuple[Quote, Quote | None] | None = None
+        short: tuple[Quote | None, Quote | None] | None = None
         for doc_id in dict.fromkeys(hit.chunk.doc_id for hit in evidence.hits):
             chunks = self.document(doc_id)
             paths = outline(chunks)
-            part = named_part(paths, reference)
-            heading = _find_line(chunks, heading=part[-1]) if part else None
-            if part is None or heading is None:
+            title = chunks[0].metadata.title or "" if chunks else ""
+            part = named_part(paths, reference, title)
+            if part is None:
                 continue
+            # the part's heading line; for the document itself, its title line when its text has one
+            found = _find_line(chunks, heading=part[-1]) if part else _find_line(chunks, title=title)
+            heading = found[0] if found else None
             under = children(paths, part)
             if under:
-                items = [found[0] for label in under[:nth] if (found := _find_line(chunks, heading=label))]
+                items = [line[0] for label in under[:nth] if (line := _find_line(chunks, heading=label))]
+            elif heading is not None:
+                items = self._items_under(heading.candidate.hit.chunk, heading.start)
             else:
-                items = self._items_under(heading[0].candidate.hit.chunk, heading[0].start)
+                continue
             if len(items) >= nth:
-                return heading[0], items[nth - 1]
+                return heading, items[nth - 1]
             if items and short is None:
-                short = heading[0], None
+                short = heading, None
         return short
+
+    def _part_holding(self, evidence: Evidence, scored: list[Candidate]) -> tuple[Quote, Quote, Candidate] | None:
+        """For a question asking which item of a named part holds something (“时代新人铸魂工程”放在“六大工程”哪一项,
+        家校社协同育人放在主要任务的哪一条): among the best candidates, the first under a part the words before the
+        ask name that has every term quoted there (or, with none quoted, covers half the question's words), and the
+        part's heading and the item it stands under — the heading under the part on its path, or the paragraph
+        opening with an item mark (一是实施领航工程) before it. None otherwise."""
+        asked = which_item(evidence.query)
+        if asked is None or asked_ordinal(evidence.query) is not None:
+            return None
+        reference, terms = asked
+        for c in scored[:_PART_CANDIDATES]:
+            chunks = self.document(c.hit.chunk.doc_id)
+            paths = outline(chunks)
+            part = named_part(paths, reference)
+            if part is None or c.hit.chunk.section[: len(part)] != part:
+                continue
+            terms_in = [t for t in terms if t not in part[-1]]
+            if not all(t in c.text for t in terms_in) or (
+                not terms_in and evidence.analysis.coverage(c.text, asked_only=True) < _PART_COVERAGE
+            ):
+                continue
+            heading = _find_line(chunks, heading=part[-1])
+            if heading is None:
+                continue
+            if len(c.hit.chunk.section) > len(part):
+                item = _find_line(chunks, heading=c.hit.chunk.section[len(part)])
+                if item is not None:
+                    return heading[0], item[0], c
+                continue
+            at = c.hit.chunk.start + c.start
+            listed = self._items_under(heading[0].candidate.hit.chunk, heading[0].start)
+            before = [q for q in listed if q.candidate.hit.chunk.start + q.start <= at]
+            if before:
+                return heading[0], before[-1], c
+        return None
 
     def _items_under(self, chunk: Chunk, start: int) -> list[Quote]:
         """The items a heading quoted as an answer announces (三、实施“六大工程”…: 一是实施领航工程, 二是实施启航工程

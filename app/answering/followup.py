@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.answering.analysis import ORDINAL_UNITS, answer_type_of, source_asked, without_question_words
+from app.answering.analysis import ORDINAL_UNITS, answer_type_of, renumbered, source_asked, without_question_words
 from app.answering.models import Turn
 from app.answering.scope import says_no_more
 from ingest.zh.places import Gazetteer
@@ -49,6 +49,8 @@ _PARTICLES = re.compile(r"^[吗呢啊吧呀]+$")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _NUMERAL = "[\\d一二三四五六七八九十]"
 _ORDINAL = re.compile(rf"第{_NUMERAL}+(?:{'|'.join(ORDINAL_UNITS)})")
+# the item after or before the one asked by number (下一条, 再下一个, 上一项)
+_NEXT_ITEM = re.compile(rf"(?:那|那么)?((?:再)?[上下](?:一)?)(?:{'|'.join(ORDINAL_UNITS)})")
 _ASK_TAIL = re.compile(r"(?:是|讲的是|讲|说的是|说)?(?:什么|啥)(?:内容)?$")
 # asking to be told more of what was named (第三个具体说说, 第三条讲的啥, 是什么意思)
 _TELL_MORE = re.compile(
@@ -179,7 +181,11 @@ def _completed(
         last = _replace(last, old_names, new_places) if old_names else f"{new_places[0]}{last}"
         core = gazetteer.strip_places(core)
     core = _PARTICLES.sub("", core.strip())  # 还有吗: asks for more of the same, not yes or no
-    ordinal = _ORDINAL.fullmatch(_ASK_TAIL.sub("", _TELL_MORE.sub("", core)))
+    bare_ask = _ASK_TAIL.sub("", _TELL_MORE.sub("", core))
+    step = _NEXT_ITEM.fullmatch(bare_ask)
+    if step and (moved := renumbered(last, step.group(1).count("下") - step.group(1).count("上"))) is not None:
+        return moved  # 下一条呢, after 第五条: 第6条; 上一条呢: 第4条
+    ordinal = _ORDINAL.fullmatch(bare_ask)
     if ordinal and not _ORDINAL.search(last):  # 第三个呢 / 第三个具体说说, after 六大工程是什么: its third item
         return f"{_ASK_TAIL.sub('', last.rstrip('？?。 '))}{ordinal.group(0)}是什么"
     if core and (swapped := _swap_term(last, core, tokenizer)) is not None:  # “1”是什么 → 那X呢: “X”是什么

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from app.answering.analysis import answer_type_of, school_names, split_ask
+from app.answering.analysis import answer_type_of, ordinal_reference, renumbered, school_names, split_ask
 from app.answering.chat import ChatService, chat_service
 from app.answering.evidence import (
     DECISION_FEATURES,
@@ -571,6 +571,36 @@ class TestOutline:
         assert "一是" not in listed.answer
         # the part has five items: the seventh is not in the documents
         assert chat.ask("玉泉区规划“面临挑战”第(7)条的标题是什么？").status != "answered"
+        # numbers in Chinese numerals past ten (outsider probe of session 11: 第十三项 was answered with the preamble)
+        thirteenth = chat.ask("玉泉区规划主要任务第十三项是什么")
+        assert thirteenth.status == "answered" and "(十三)全面加强教育系统党建工作" in thirteenth.answer
+        # the document's own items, when the words before the number name it by its title
+        third = chat.ask("乌海市教育局推动教育高质量发展第三点是什么")
+        assert third.status == "answered" and "三是评价引领" in third.answer
+
+    @pytest.mark.parametrize(
+        ("numeral", "number"), [("五", 5), ("十", 10), ("十三", 13), ("二十", 20), ("二十三", 23), ("12", 12)]
+    )
+    def test_ordinals_are_read_in_either_numerals(self, numeral: str, number: int) -> None:
+        assert ordinal_reference(f"主要任务第{numeral}项是什么") == (number, "主要任务")
+
+    def test_no_item_zero(self) -> None:
+        assert ordinal_reference("主要任务第0项是什么") is None  # it failed with an error before (probe, session 11)
+        assert renumbered("昆区六大亮点第五条是什么", 1) == "昆区六大亮点第6条是什么"
+        assert renumbered("昆区六大亮点第一条是什么", -1) is None
+
+    def test_the_next_item_follows_the_one_asked_before(self, chat: ChatService) -> None:
+        history = [Turn("user", "昆区六大亮点第五条是什么"), Turn("assistant", "五是“教育家”教育精神深耕不辍")]
+        after = chat.ask("下一条呢", history)
+        assert after.status == "answered" and "六是“科教融汇”" in after.answer
+
+    def test_which_item_of_a_named_part_holds_a_quoted_term(self, chat: ChatService) -> None:
+        answer = chat.ask("昆区的“时代新人铸魂工程”是放在“六大工程”哪一项里的？")
+        assert (
+            answer.status == "answered" and "一是实施领航工程" in answer.answer and "时代新人铸魂工程" in answer.answer
+        )
+        plan = chat.ask("玉泉区规划里“五项管理”那段写在主要任务的哪一部分？")
+        assert plan.status == "answered" and "(二)完善五育融合全面育人体系" in plan.answer
 
 
 class TestStoryAndFollowUpDetails:
