@@ -72,7 +72,7 @@ from ingest.clean import PUBLICATION_LINE
 from ingest.models import Chunk
 from ingest.zh.places import region_tier, split_region
 from ingest.zh.script import to_simplified
-from ingest.zh.sentences import heading_of
+from ingest.zh.sentences import heading_of, split_sentences
 from ingest.zh.stages import stage_words_in
 from ingest.zh.synonyms import Lexicon
 
@@ -118,6 +118,13 @@ _QUOTE_CHARS = 150  # longest quote; with more than two quotes or regions, short
 _SHORT_QUOTE_CHARS = 90
 _SHORTEST_QUOTE_CHARS = 75  # four quotes or more
 _SOURCE_PASSAGES = 5  # passages searched for the one holding a quote of the last answer
+# asked alone after an answer, to be told more of it: 具体说说, 具体怎么做, 详细讲讲, 展开说说
+_GO_ON = re.compile(
+    r"(?:那|那么)?(?:具体|详细|展开|仔细|再)(?:点|些|一点)?(?:说说|讲讲|说一下|讲一下|介绍一下|介绍介绍|说|讲|"
+    r"怎么做|怎么搞|咋做|咋搞|怎么落实|怎么弄|有哪些|有啥|是什么|是啥)(?:呢|吧|啊|呀|吗)?"
+)
+_GO_ON_NOISE = re.compile(r"[\s？?。！!，,~～]")
+_GO_ON_SENTENCES = 3  # sentences told at most
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
 _ITEM_MARK = re.compile(
     r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
@@ -195,6 +202,11 @@ class ChatService:
             text, citations, status = source
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(text))
             yield CitationsEvent(Answer(text, citations, status, query=question, confidence=1.0))
+            return
+        more = None if source is not None else self.continuation(question, history, retriever)
+        if more is not None:  # 具体说说: what follows the last quote in its document
+            yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(more[0]))
+            yield CitationsEvent(Answer(*more, "answered", query=question, confidence=1.0))
             return
         evidence = (question, source) if isinstance(source, Refusal) else self._gather(question, history, region)
         scored: list[Candidate] = []
@@ -322,19 +334,14 @@ class ChatService:
         if answers and answers[-1].startswith(REFUSAL_OPENING):
             return Refusal(NO_SOURCE, "no_evidence")
         named = [path[-1] for path in retriever.named_places(question)]
-        found: dict[str, Quote] = {}
-        for quote in previous_quotes(history):
-            hits = retriever.search(quote, _SOURCE_PASSAGES)
-            chunk = next((h.chunk for h in hits if quote in h.chunk.text), None)
-            if chunk is None or chunk.chunk_id in found:
-                continue
-            if named and not any(name in (chunk.metadata.region or "") for name in named):
-                continue
-            start = chunk.text.index(quote)
-            found[chunk.chunk_id] = _verbatim(chunk, start, start + len(quote))
+        found = [
+            q
+            for q in self._last_quotes(history, retriever)
+            if not named or any(name in (q.candidate.hit.chunk.metadata.region or "") for name in named)
+        ]
         if not found:
             return None
-        quotes = list(found.values())[: self.config.max_regions]
+        quotes = found[: self.config.max_regions]
         if issued:  # the publication line; when the document has none, say so and show what was quoted
             first = quotes[0].candidate.hit.chunk
             published = self._publication_line(first)
@@ -345,6 +352,51 @@ class ChatService:
             return (*cite([(lead(first.metadata), [published])]), "answered")
         lines = [(lead(q.candidate.hit.chunk.metadata, q.candidate.hit.chunk.section_path), [q]) for q in quotes]
         return (*cite([*lines, *self._heading_line(quotes[0].candidate.hit.chunk, question)]), "answered")
+
+    @staticmethod
+    def _last_quotes(history: Sequence[Turn], retriever: HybridRetriever) -> list[Quote]:
+        """The quotes of the last answer found verbatim in the passages each retrieves, one per passage, in the
+        order the answer gave them; none when the answer was not ours."""
+        found: dict[str, Quote] = {}
+        for quote in previous_quotes(history):
+            hits = retriever.search(quote, _SOURCE_PASSAGES)
+            chunk = next((h.chunk for h in hits if quote in h.chunk.text), None)
+            if chunk is not None and chunk.chunk_id not in found:
+                start = chunk.text.index(quote)
+                found[chunk.chunk_id] = _verbatim(chunk, start, start + len(quote))
+        return list(found.values())
+
+    def continuation(
+        self, question: str, history: Sequence[Turn], retriever: HybridRetriever
+    ) -> tuple[str, list[Citation]] | None:
+        """For 具体说说 / 具体怎么做 / 详细讲讲 said alone after one of our answers: the sentences that follow its
+        last quote in its document, in the same part (健全终身教育体系。 → how it is done). None for any other
+        question, after a refusal, or when nothing follows in that part."""
+        answers = [t.content for t in history if t.role == "assistant"]
+        if (
+            not answers
+            or answers[-1].startswith(REFUSAL_OPENING)
+            or not _GO_ON.fullmatch(_GO_ON_NOISE.sub("", question))
+        ):
+            return None
+        quotes = self._last_quotes(history, retriever)
+        if not quotes:
+            return None
+        last = quotes[-1]
+        chunk = last.candidate.hit.chunk
+        after = chunk.start + last.end  # where the quote ends, in the document
+        for c in self.document(chunk.doc_id):
+            if c.section != chunk.section or not c.start <= after < c.end:
+                continue
+            chosen: list[Quote] = []
+            for start, end in split_sentences(c.text, after - c.start):
+                if c.text[start:end].strip():
+                    chosen.append(_verbatim(c, start, end))
+                if len(chosen) == _GO_ON_SENTENCES or sum(q.end - q.start for q in chosen) >= _QUOTE_CHARS:
+                    break
+            if chosen:
+                return cite([(lead(c.metadata, c.section_path), chosen)])
+        return None
 
     def _publication_line(self, chunk: Chunk) -> Quote | None:
         """The line of ``chunk``'s document that says when and by whom it was published (发布日期: … 来源: …)."""
@@ -510,7 +562,8 @@ class ChatService:
                 listed = self._items_under(heading.hit.chunk, heading.start)
                 listed = [listed[nth - 1]] if nth and nth <= len(listed) else listed
                 items = [(ITEM_INDENT, [item]) for item in listed]
-                quotes, first = [trim(heading, analysis)], heading.hit.chunk
+                if listed:  # else the sentences chosen under it stay (措施 of a section without item marks)
+                    quotes, first = [trim(heading, analysis)], heading.hit.chunk
             return cite([*caveat, (lead(first.metadata), quotes), *items])
         where = self._heading_line(first, evidence.query)
         return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])

@@ -594,6 +594,22 @@ class TestOutline:
         after = chat.ask("下一条呢", history)
         assert after.status == "answered" and "六是“科教融汇”" in after.answer
 
+    def test_told_more_is_what_follows_the_last_quote(self, chat: ChatService) -> None:
+        first = chat.ask("玉泉区要健全终身教育体系吗？")
+        history = [Turn("user", "玉泉区要健全终身教育体系吗？"), Turn("assistant", first.answer)]
+        more = chat.ask("具体怎么做？", history)
+        assert more.status == "answered" and "终身学习" in more.answer
+        assert more.citations and "终身学习机制" in more.citations[0].text  # quoted from the passage cited
+        # "more specific" alone, or after a refusal, is asked as a question of its own
+        assert chat.continuation("具体点", history, chat.search.retriever) is None
+        refused = [Turn("user", "包头哪家驾校通过率高"), Turn("assistant", chat.ask("包头哪家驾校通过率高").answer)]
+        assert chat.continuation("具体说说", refused, chat.search.retriever) is None
+
+    def test_a_section_heading_without_items_keeps_the_sentences_under_it(self, chat: ChatService) -> None:
+        # the probe of session 11 found the heading alone answered for the measures it heads
+        answer = chat.ask("玉泉区推进学前教育普及普惠发展有哪些措施")
+        assert "(三)推进学前教育普及普惠发展" in answer.answer and "继续扩大公办和普惠幼儿园覆盖面" in answer.answer
+
     def test_which_item_of_a_named_part_holds_a_quoted_term(self, chat: ChatService) -> None:
         answer = chat.ask("昆区的“时代新人铸魂工程”是放在“六大工程”哪一项里的？")
         assert (
