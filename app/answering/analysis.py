@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Literal
 
 from index.retrieve import HybridRetriever
+from ingest.zh.sentences import heading_of
 from ingest.zh.stages import STAGE_WORDS, figure_of_another_stage, stages_in
 from ingest.zh.synonyms import Lexicon
 from ingest.zh.tokens import ChineseTokenizer
@@ -467,7 +468,12 @@ class QuestionAnalysis:
             often = _ASKS_OFTEN.search(self.question) and _OFTEN.search(text)
             return bool(_DATE.search(text) or often) or ("以来" in text and "开始" in self.question)
         if kind == "list" and (count := self.asked_count) and count > 1 and not self.asks_schools:
-            return count in list_sizes(text)  # 哪七条, and the sentence lists three things: not the seven asked for
+            # 哪七条, and the sentence lists three things: not the seven asked for; a heading announcing that many
+            # (三、实施“六大工程”) has them under it
+            announced = (
+                heading_of(text.strip()) and _CHINESE_DIGITS[count - 1 : count] in text if count <= 10 else False
+            )
+            return count in list_sizes(text) or bool(announced)
         if kind in ("name", "list") and self.asks_person and not self.asks_schools:
             return bool(_PERSON.search(text))  # 主持人都是谁: a person named, not 名校长(名师)工作室30个
         if kind == "list":
