@@ -529,6 +529,7 @@ def school_names(text: str) -> list[str]:
 
 
 _CHINESE_DIGITS = "一二三四五六七八九十"
+_NAMED_ITEM = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」](?:那|这)一?(?:条|项|节|段|部分)")
 ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")  # 第五条, 第4个: an item of a list by its number
 _ORDINAL = re.compile(rf"第[（(]?([{_CHINESE_DIGITS}]{{1,3}}|\d{{1,3}})[)）]?(?:{'|'.join(ORDINAL_UNITS)})")
 
@@ -561,6 +562,13 @@ def ordinal_reference(question: str) -> tuple[int, str] | None:
     found = _ORDINAL.search(question)
     nth = _number(found.group(1)) if found else 0
     return (nth, question[: found.start()]) if found and nth > 0 else None
+
+
+def named_item(question: str) -> tuple[str, str] | None:
+    """For a question asking about an item of a list by a term it quotes (昆区“六大亮点”里“均衡化”那一条写了什么):
+    the words before the term, which may name the list, and the term; None when it asks no such thing."""
+    found = _NAMED_ITEM.search(question)
+    return (question[: found.start()], found.group(1)) if found else None
 
 
 def renumbered(question: str, step: int) -> str | None:

@@ -36,6 +36,7 @@ from app.answering.analysis import (
     asked_ordinal,
     asks_part,
     asks_when_issued,
+    named_item,
     ordinal_reference,
 )
 from app.answering.evidence import FEATURES, AnswerModel, Candidate, SentenceSimilarity, candidates
@@ -125,6 +126,7 @@ _GO_ON = re.compile(
 )
 _GO_ON_NOISE = re.compile(r"[\s？?。！!，,~～]")
 _GO_ON_SENTENCES = 3  # sentences told at most
+_NAMED_ITEM_SENTENCES = 2  # an item asked by a term it holds (“均衡化”那一条写了什么): its opening and what follows
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
 _ITEM_MARK = re.compile(
     r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
@@ -593,9 +595,10 @@ class ChatService:
         for the item when the part has fewer items. None when no retrieved document has a part named so with
         items."""
         asked = ordinal_reference(evidence.query)
-        if asked is None:
+        named = None if asked else named_item(evidence.query)  # “均衡化”那一条: the item holding the term
+        if asked is None and named is None:
             return None
-        nth, reference = asked
+        nth, reference = asked or (1, named[0] if named else "")
         short: tuple[Quote | None, Quote | None] | None = None
         for doc_id in dict.fromkeys(hit.chunk.doc_id for hit in evidence.hits):
             chunks = self.document(doc_id)
@@ -614,8 +617,13 @@ class ChatService:
                 items = self._items_under(heading.candidate.hit.chunk, heading.start)
             else:
                 continue
+            if named is not None:
+                holding = [item for item in items if named[1] in item.text]
+                if holding:  # that item, and what it says
+                    return heading, _whole_sentence(holding[0], _NAMED_ITEM_SENTENCES)
+                continue
             if len(items) >= nth:
-                return heading, items[nth - 1]
+                return heading, _whole_sentence(items[nth - 1])
             if items and short is None:
                 short = heading, None
         return short
@@ -723,6 +731,15 @@ class ChatService:
 
 
 _OWN_PLACE_SHARE = 0.5
+
+
+def _whole_sentence(quote: Quote, sentences: int = 1) -> Quote:
+    """``quote`` taken on to the end of the sentence it opens (一是从国家层面 → 一是从国家层面,党中央高度重视教育事业…),
+    or of as many ``sentences``, at most ``_QUOTE_CHARS`` long."""
+    chunk = quote.candidate.hit.chunk
+    spans = [span for span in split_sentences(chunk.text, quote.start) if chunk.text[span[0] : span[1]].strip()]
+    end = min(spans[:sentences][-1][1] if spans else quote.end, quote.start + _QUOTE_CHARS)
+    return _verbatim(chunk, quote.start, max(end, quote.end))
 
 
 def _verbatim(chunk: Chunk, start: int, end: int) -> Quote:

@@ -40,6 +40,7 @@ _PRONOUN = re.compile(
     r"^这|这个|这些|这项|这种|这是|这里|这句|这段|这条|这话|这样|这么|那个|它|其中|他们|她们|上面|上述|刚才|前面"
 )
 _ANSWER_CHARS = 80
+_OVER_THERE = re.compile(r"那边|这边|那头|那块儿?")  # after a place: the same question, asked of it
 _YEAR = re.compile(r"(?:19|20)\d\d年?")
 _PUNCT = re.compile(r"[\s？?。！!，,、~～]")
 _FEW_WORDS = 2
@@ -76,6 +77,8 @@ def elliptical(question: str, gazetteer: Gazetteer, tokenizer: ChineseTokenizer)
     bare = _bare(question)
     if _ELLIPSIS_START.match(bare) or _ELLIPSIS_END.search(bare):
         return True
+    if _OVER_THERE.search(bare) and gazetteer.components_in(bare):
+        return True  # 昆区那边占多少: the same question, of another place
     no_year = _YEAR.sub(" ", bare)
     rest = _without_subjects(no_year, gazetteer)
     # few words of its own, or none naming a thing: elliptical ("具体怎么组织？", "到2025年要达到多少",

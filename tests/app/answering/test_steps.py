@@ -401,7 +401,16 @@ class TestQuestionAnalysis:
 
 class TestFollowUps:
     @pytest.mark.parametrize(
-        "question", ["那初中呢？", "昆区呢？", "那2020年呢", "名班主任呢？", "具体怎么组织？", "到2025年要达到多少"]
+        "question",
+        [
+            "那初中呢？",
+            "昆区呢？",
+            "那2020年呢",
+            "名班主任呢？",
+            "具体怎么组织？",
+            "到2025年要达到多少",
+            "昆区那边占多少",
+        ],
     )
     def test_elliptical_questions_depend_on_history(self, service: SearchService, question: str) -> None:
         r = service.retriever
@@ -580,6 +589,14 @@ class TestOutline:
         # the document's own items, when the words before the number name it by its title
         third = chat.ask("乌海市教育局推动教育高质量发展第三点是什么")
         assert third.status == "answered" and "三是评价引领" in third.answer
+
+    def test_an_item_named_by_a_quoted_term_is_told_with_what_it_says(self, chat: ChatService) -> None:
+        answer = chat.ask("昆区“六大亮点”里“均衡化”那一条写了什么？")
+        assert answer.status == "answered" and "四是“均衡化”教育服务持续完善" in answer.answer
+        assert "14.83%" in answer.answer and "一是" not in answer.answer
+        # an item asked by number is quoted to the end of its sentence, not cut at its first comma
+        first = chat.ask("玉泉区规划讲发展机遇，第一条说是谁高度重视教育事业？")
+        assert "党中央高度重视教育事业" in first.answer
 
     @pytest.mark.parametrize(
         ("numeral", "number"), [("五", 5), ("十", 10), ("十三", 13), ("二十", 20), ("二十三", 23), ("12", 12)]
