@@ -45,7 +45,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("procedure", _ASKS_STEPS),
     ("number", _ASKS_DURATION),
     ("other", re.compile(r"[花用]在哪(?![个项些一类种所家])")),  # what money is spent on (用于…), not a place
-    ("time", re.compile(r"几点|什么时间段")),
+    ("time", re.compile(r"(?<!哪)几点|什么时间段")),
     (
         "date",
         re.compile(

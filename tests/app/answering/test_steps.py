@@ -48,6 +48,7 @@ class TestQuestionAnalysis:
             ("玉泉区教师缺编多少人？", "number"),
             ("康巴什区哪一年通过验收？", "date"),
             ("小学几点上学？", "time"),
+            ("乌海市教育局推动教育高质量发展有哪几点", "list"),  # which points, not what time (probe, session 11)
             ("乌海在哪几个方面下功夫？", "list"),
             ("“康七条”具体是哪七条？", "list"),  # which seven: the items, however many
             ("家长委员会会议安排在每学期的哪一周？", "date"),
