@@ -172,7 +172,7 @@ _QUOTED = re.compile(r"[“「《][^”」》]{1,30}[”」》]")
 _ASKS_PERSON = re.compile(
     r"哪几?位|名单|(?:局长|校长|园长|主持人|组长|督学|书记|主任|负责人)[^，,。？?]{0,3}(?:是谁|叫什么|姓什么)"
 )
-# a person named: a common surname, a given name, a title (张伟校长, 王主任); or 同志 after a name
+# a person named: a common surname, a given name of one or two characters, a title (张伟校长, 王明主任, 李同志)
 _PERSON = re.compile(
     r"(?!高中|高校|高等|高级|文化|万名|任课|任教|方面|龙头|金牌|常务|史上)[王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟"
     r"汪田任姜范方石姚谭廖邹熊金陆郝孔白崔毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文习]"

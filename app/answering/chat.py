@@ -229,7 +229,7 @@ class ChatService:
             if (part := self._outline_item(evidence)) is not None:
                 # an item asked by its number under the part named: looked up in the outline, nothing guessed;
                 # a part with fewer items than that does not say (面临挑战 has five, the seventh is asked)
-                status, confidence = ("answered", 1.0) if part[1] is not None else ("related", min(confidence, 0.0))
+                status, confidence = ("answered", 1.0) if part[1] is not None else ("related", 0.0)
             elif self._part_holding(evidence, scored) is not None:
                 status = "answered"  # which item of a part holds it: the outline says, under a quoted term found
             elif status == "answered" and self._only_a_heading(evidence, scored):
@@ -373,14 +373,12 @@ class ChatService:
     ) -> tuple[str, list[Citation]] | None:
         """For 具体说说 / 具体怎么做 / 详细讲讲 said alone after one of our answers: the sentences that follow its
         last quote in its document, in the same part (健全终身教育体系。 → how it is done). None for any other
-        question, after a refusal, or when nothing follows in that part."""
+        question, after a refusal or a hedged answer, or when nothing follows in that part."""
         answers = [t.content for t in history if t.role == "assistant"]
-        if (
-            not answers
-            or answers[-1].startswith(REFUSAL_OPENING)
-            or not _GO_ON.fullmatch(_GO_ON_NOISE.sub("", question))
-        ):
+        if not answers or not _GO_ON.fullmatch(_GO_ON_NOISE.sub("", question)):
             return None
+        if answers[-1].startswith(REFUSAL_OPENING) or RELATED_TAIL in answers[-1]:
+            return None  # after a refusal or a hedged answer there is nothing answered to go on from
         quotes = self._last_quotes(history, retriever)
         if not quotes:
             return None
@@ -541,7 +539,7 @@ class ChatService:
         first = chosen[0].hit.chunk
         note = _other_area(analysis.places, first.metadata.region)
         caveat: list[tuple[str, list[Quote]]] = [(note, [])] if note else []
-        part = None if analysis.asks_source else self._outline_item(evidence)
+        part = self._outline_item(evidence)
         if part is not None and (item := part[1]) is not None:  # 面临挑战第(5)条: the part's heading, its fifth item
             meta = item.candidate.hit.chunk.metadata
             if part[0] is None:  # items of the document itself, which has no title line (乌海…第三点)
@@ -592,8 +590,11 @@ class ChatService:
         （十）部分, “六大亮点”的第五条, 乌海市教育局推动教育高质量发展第三点): the heading line of the part the words
         before the number name, in a document retrieved (None for the document itself without a title line), and
         its item of that number — a heading under it, or a paragraph opening with an item mark (五是…) — or None
-        for the item when the part has fewer items. None when no retrieved document has a part named so with
-        items."""
+        for the item when the part has fewer items; for one asking the item holding a term it quotes
+        (“六大亮点”里“均衡化”那一条写了什么), that item with the sentence after it. None when no retrieved document has
+        a part named so with items, or the question asks where something is said (answered by its source)."""
+        if evidence.analysis.asks_source:
+            return None
         asked = ordinal_reference(evidence.query)
         named = None if asked else named_item(evidence.query)  # “均衡化”那一条: the item holding the term
         if asked is None and named is None:
