@@ -529,6 +529,12 @@ def school_names(text: str) -> list[str]:
 
 
 _CHINESE_DIGITS = "一二三四五六七八九十"
+# what may follow an item asked by number or term when only the item is asked for: 是什么, 的标题是什么, 讲什么,
+# 写了什么, 是哪一条, 呢
+_ONLY_WHAT = re.compile(
+    r"(?:的|里|中)?(?:小?标题|内容|题目|名称|原话)?(?:是|讲|说|写|讲的|说的|写的|指的?)?(?:的是|了)?"
+    r"(?:什么|啥|哪一?条|哪一?项|哪个|哪些)?(?:内容)?(?:呢|啊|呀)?[，,]?(?:标题|原话)?(?:怎么写的?|怎么说的?)?[？?。！!\s]*"
+)
 _NAMED_ITEM = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」](?:那|这)一?(?:条|项|节|段|部分)")
 ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")  # 第五条, 第4个: an item of a list by its number
 _ORDINAL = re.compile(rf"第[（(]?([{_CHINESE_DIGITS}]{{1,3}}|\d{{1,3}})[)）]?(?:{'|'.join(ORDINAL_UNITS)})")
@@ -564,18 +570,28 @@ def ordinal_reference(question: str) -> tuple[int, str] | None:
     return (nth, question[: found.start()]) if found and nth > 0 else None
 
 
+def outline_ordinal(question: str) -> tuple[int, str] | None:
+    """``ordinal_reference`` of a question asking only what that item is (面临挑战第(5)条的标题是什么, 主要任务第12项,
+    第三点讲什么) — not one saying something of it (第四条说免除了所有学费，是真的吗; 第二个百年奋斗目标是什么: the
+    item's own words would not answer it)."""
+    found = _ORDINAL.search(question)
+    return ordinal_reference(question) if found and _ONLY_WHAT.fullmatch(question[found.end() :]) else None
+
+
 def named_item(question: str) -> tuple[str, str] | None:
-    """For a question asking about an item of a list by a term it quotes (昆区“六大亮点”里“均衡化”那一条写了什么):
-    the words before the term, which may name the list, and the term; None when it asks no such thing."""
+    """For a question asking only what an item of a list says, by a term it quotes (昆区“六大亮点”里“均衡化”那一条
+    写了什么): the words before the term, which may name the list, and the term; None when it asks anything else."""
     found = _NAMED_ITEM.search(question)
-    return (question[: found.start()], found.group(1)) if found else None
+    if found is None or not _ONLY_WHAT.fullmatch(question[found.end() :]):
+        return None
+    return question[: found.start()], found.group(1)
 
 
 def renumbered(question: str, step: int) -> str | None:
     """``question`` asking the item ``step`` after (or before) the one it asks by number (第五条 → 第6条), or None
-    when it asks none or there is none before."""
+    when it asks none (``outline_ordinal``) or there is none before."""
     found = _ORDINAL.search(question)
-    nth = _number(found.group(1)) + step if found else 0
+    nth = _number(found.group(1)) + step if found and outline_ordinal(question) else 0
     if found is None or nth < 1:
         return None
     return question[: found.start(1)] + str(nth) + question[found.end(1) :]

@@ -37,7 +37,7 @@ from app.answering.analysis import (
     asks_part,
     asks_when_issued,
     named_item,
-    ordinal_reference,
+    outline_ordinal,
 )
 from app.answering.evidence import FEATURES, AnswerModel, Candidate, SentenceSimilarity, candidates
 from app.answering.extractive import Quote, choose, cite, lead, month_label, region_label, trim
@@ -559,7 +559,7 @@ class ChatService:
                 and heading_of(heading.text.strip())
             ):
                 # 六大工程是什么: the six under the heading, one per line, not the heading alone
-                listed = self._items_under(heading.hit.chunk, heading.start)
+                listed = self._listed_under(heading)
                 listed = [listed[nth - 1]] if nth and nth <= len(listed) else listed
                 items = [(ITEM_INDENT, [item]) for item in listed]
                 if listed:  # else the sentences chosen under it stay (措施 of a section without item marks)
@@ -578,11 +578,7 @@ class ChatService:
         chosen = choose(scored, analysis, self.model.thresholds.extra)
         if len(chosen) > 1 or not chosen[0].features[_HEADING_LINE]:
             return False
-        listed = (
-            _lists_items(analysis)
-            and heading_of(chosen[0].text.strip())
-            and self._items_under(chosen[0].hit.chunk, chosen[0].start)
-        )
+        listed = _lists_items(analysis) and heading_of(chosen[0].text.strip()) and self._listed_under(chosen[0])
         return not listed
 
     def _outline_item(self, evidence: Evidence) -> tuple[Quote | None, Quote | None] | None:
@@ -595,11 +591,13 @@ class ChatService:
         a part named so with items, or the question asks where something is said (answered by its source)."""
         if evidence.analysis.asks_source:
             return None
-        asked = ordinal_reference(evidence.query)
+        asked = outline_ordinal(evidence.query)
         named = None if asked else named_item(evidence.query)  # “均衡化”那一条: the item holding the term
         if asked is None and named is None:
             return None
-        nth, reference = asked or (1, named[0] if named else "")
+        nth, words = asked or (1, named[0] if named else "")
+        # a place names no part: 玉泉区第一个专栏 is not the first part of 玉泉区's plan
+        reference = self.search.retriever.gazetteer.strip_places(words)
         short: tuple[Quote | None, Quote | None] | None = None
         for doc_id in dict.fromkeys(hit.chunk.doc_id for hit in evidence.hits):
             chunks = self.document(doc_id)
@@ -664,6 +662,19 @@ class ChatService:
             if before:
                 return heading[0], before[-1], c
         return None
+
+    def _listed_under(self, heading: Candidate) -> list[Quote]:
+        """The items a heading quoted as an answer announces: the headings right under it when it is a part of
+        the outline with two or more (3.面临挑战: (1)学位不足… (5)教育发展水平相对较低), else the paragraphs opening
+        with item marks under it (``_items_under``), at most ``max_items``."""
+        chunks = self.document(heading.hit.chunk.doc_id)
+        paths = outline(chunks)
+        label = heading.text.strip().rstrip("。；;：: ")
+        part = next((path for path in paths if path[-1] == label), None)
+        under = children(paths, part) if part else []
+        if len(under) < 2:  # one heading under it (专栏3 under (三)推进学前教育…) is no list of its items
+            return self._items_under(heading.hit.chunk, heading.start)
+        return [line[0] for item in under[: self.config.max_items] if (line := _find_line(chunks, heading=item))]
 
     def _items_under(self, chunk: Chunk, start: int) -> list[Quote]:
         """The items a heading quoted as an answer announces (三、实施“六大工程”…: 一是实施领航工程, 二是实施启航工程

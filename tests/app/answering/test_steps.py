@@ -8,7 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from app.answering.analysis import answer_type_of, ordinal_reference, renumbered, school_names, split_ask
+from app.answering.analysis import (
+    answer_type_of,
+    ordinal_reference,
+    outline_ordinal,
+    renumbered,
+    school_names,
+    split_ask,
+)
 from app.answering.chat import ChatService, chat_service
 from app.answering.evidence import (
     DECISION_FEATURES,
@@ -596,8 +603,25 @@ class TestOutline:
         assert answer.status == "answered" and "四是“均衡化”教育服务持续完善" in answer.answer
         assert "14.83%" in answer.answer and "一是" not in answer.answer
         # an item asked by number is quoted to the end of its sentence, not cut at its first comma
-        first = chat.ask("玉泉区规划讲发展机遇，第一条说是谁高度重视教育事业？")
-        assert "党中央高度重视教育事业" in first.answer
+        first = chat.ask("玉泉区规划讲发展机遇，第一条是什么？")
+        assert first.status == "answered" and "党中央高度重视教育事业" in first.answer
+
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "昆区六大亮点第四条说免除了所有学费，是真的吗",  # says something of the item: its words do not settle it
+            "乌海市第三点提到的高考加分政策是什么",
+            "为什么玉泉区主要任务第十项被取消了",
+            "第二个百年奋斗目标是什么",  # an ordinal that is no item of the outline
+            "玉泉区第一个专栏是什么",  # 专栏 is the kind asked; 玉泉区 names no part (second probe, session 11)
+        ],
+    )
+    def test_only_a_question_asking_what_the_item_is_is_looked_up(self, question: str) -> None:
+        assert outline_ordinal(question) is None
+
+    def test_a_heading_of_the_outline_lists_the_headings_under_it(self, chat: ChatService) -> None:
+        answer = chat.ask("玉泉区面临哪五个挑战")
+        assert "(1)学位不足" in answer.answer and "(5)教育发展水平相对较低" in answer.answer
 
     @pytest.mark.parametrize(
         ("numeral", "number"), [("五", 5), ("十", 10), ("十三", 13), ("二十", 20), ("二十三", 23), ("12", 12)]
