@@ -298,7 +298,7 @@ class QuestionAnalysis:
         known = [c for c in self.concepts if c.known]
         return max(known, key=lambda c: c.weight) if known else None
 
-    @property
+    @cached_property
     def asked_count(self) -> int | None:
         """How many items the question asks for by number (哪三个 → 3), or None."""
         found = _ASKED_COUNT.search(split_ask(self.question)[1])
@@ -307,7 +307,7 @@ class QuestionAnalysis:
         number = found.group(1)
         return int(number) if number.isdigit() else 2 if number == "两" else _CHINESE_DIGITS.index(number) + 1
 
-    @property
+    @cached_property
     def asks_person(self) -> bool:
         """Whether the question asks which person (哪位领导, 哪几位, 局长是谁, 有名单吗): a role or body won't do."""
         return _ASKS_PERSON.search(split_ask(self.question)[1]) is not None
