@@ -184,6 +184,7 @@ class ChatService:
         self._lexicon: tuple[str, Lexicon] | None = None
         self._similarity: SentenceSimilarity | None = None
         self._documents: tuple[str, dict[str, list[Chunk]]] | None = None
+        self._outlines: dict[str, list[tuple[str, ...]]] = {}
 
     # -- public ------------------------------------------------------------------------------
 
@@ -440,7 +441,15 @@ class ChatService:
             for chunk in sorted(index.chunks, key=lambda c: c.start):
                 documents.setdefault(chunk.doc_id, []).append(chunk)
             self._documents = (index.build_id, documents)
+            self._outlines = {}
         return self._documents[1].get(doc_id, [])
+
+    def outline_of(self, doc_id: str) -> list[tuple[str, ...]]:
+        """The heading paths of a document of the current index (``outline.outline``), read once per index."""
+        chunks = self.document(doc_id)  # first: a new index clears the outlines read from the old one
+        if doc_id not in self._outlines:
+            self._outlines[doc_id] = outline(chunks)
+        return self._outlines[doc_id]
 
     def lexicon(self, retriever: HybridRetriever) -> Lexicon:
         """The synonym lexicon cut to the current index's vocabulary (rebuilt when the index changes)."""
@@ -601,7 +610,7 @@ class ChatService:
         short: tuple[Quote | None, Quote | None] | None = None
         for doc_id in dict.fromkeys(hit.chunk.doc_id for hit in evidence.hits):
             chunks = self.document(doc_id)
-            paths = outline(chunks)
+            paths = self.outline_of(doc_id)
             title = chunks[0].metadata.title or "" if chunks else ""
             part = named_part(paths, reference, title)
             if part is None:
@@ -639,7 +648,7 @@ class ChatService:
         reference, terms = asked
         for c in scored[:_PART_CANDIDATES]:
             chunks = self.document(c.hit.chunk.doc_id)
-            paths = outline(chunks)
+            paths = self.outline_of(c.hit.chunk.doc_id)
             part = named_part(paths, reference)
             if part is None or c.hit.chunk.section[: len(part)] != part:
                 continue
@@ -668,7 +677,7 @@ class ChatService:
         the outline with two or more (3.面临挑战: (1)学位不足… (5)教育发展水平相对较低), else the paragraphs opening
         with item marks under it (``_items_under``), at most ``max_items``."""
         chunks = self.document(heading.hit.chunk.doc_id)
-        paths = outline(chunks)
+        paths = self.outline_of(heading.hit.chunk.doc_id)
         label = heading.text.strip().rstrip("。；;：: ")
         part = next((path for path in paths if path[-1] == label), None)
         under = children(paths, part) if part else []
