@@ -128,6 +128,22 @@ _DATE = re.compile(
 _OFTEN = re.compile(
     r"每年|每学年|每学期|每[一二两三四五六七八九十\d]+(?:年|学年|学期|个?月|周|天)|[一二两三]年一|定期|常态化"
 )
+# how fine a date is asked (哪一年, 几月份, 哪天, 哪一周): only a date that fine answers it (每学期 does not say the week)
+_GRAINS = (
+    (
+        re.compile(r"哪一?天|几号|几月几[日号]|哪一?日"),
+        re.compile(r"\d{1,2}\s*[日号]|\d{4}-\d\d?-\d\d?|[一二三]?十?[一二三四五六七八九十]日"),
+    ),
+    (re.compile(r"几月|哪个月"), re.compile(r"[一二三四五六七八九十\d]+月")),
+    (
+        re.compile(r"哪一?周(?![末日])|第几周"),
+        re.compile(r"第[一二三四五六七八九十\d]+周|周[一二三四五六日末]|[一二三四五六七八九十\d]+月"),
+    ),
+    (
+        re.compile(r"哪一?年|何年|几几年|什么年份"),
+        re.compile(r"(?:19|20)\d\d|[今去明前]年|[一二三四五六七八九十\d]+年[后内前]"),
+    ),
+)
 _ASKS_OFTEN = re.compile(r"多久|多长时间一次|几年一次|一年几次|隔多久|多少年一次|频率|周期")
 _LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
 _QUOTED_ITEMS = re.compile(r"[”」》]\s*[“「《、，,和及与]")  # “网上办”“掌上办”, 《…》《…》: items side by side
@@ -244,6 +260,7 @@ _ASKS_NOW = re.compile(r"现在|目前|现有|如今|眼下|当前|已经|已有
 # a plan's target: what is to be reached, not what is (新培养…1000人, 到2025年…达到97%, 控制到15%以下)
 _TARGET = re.compile(r"新培养|规划|计划|预计|力争|争创|争取|到20\d\d年|控制到|控制在|目标|(?<!已)(?<!经)达到")
 # a state: what is so (截至2020年底, 已…, 目前, 现有); it ends a plan word's reach
+_ASKS_TARGET = re.compile(rf"{_TARGET.pattern}|以后|将来|未来|打算|准备|要")
 _STATE = re.compile(r"(?<!到)(?:20[01]\d|202[0-3])年|已|截至|截止|目前|现有")
 _SINGLE_CHAR_WEIGHT = 0.3
 _CONTEXT_WEIGHT = 0.3  # words of the story told before the question
@@ -291,6 +308,7 @@ class QuestionAnalysis:
     asked_noun: str | None = None  # the noun a 哪个/什么 asks for (部门 in 哪个部门管): what a name answer ends in
     part_of: str | None = None  # the total a question asks a part of (32 in 那32所学校里幼儿园有几所)
     asks_now: bool = False  # how things are now (现在, 目前, 已经): a plan's target does not say
+    asks_target: bool = False  # what a plan aims at (目标, 规划, 到2025年, 以后, 打算): a target may answer
 
     def rarest(self) -> Concept | None:
         """The most specific thing asked about that the corpus has a word for (the known concept that
@@ -465,6 +483,9 @@ class QuestionAnalysis:
         if kind in ("number", "time"):
             return self.states_quantity(text)
         if kind == "date":  # since when (从什么时候开始): 自建区以来 says it
+            grain = next((says for asks, says in _GRAINS if asks.search(self.question)), None)
+            if grain is not None:
+                return bool(grain.search(text))
             often = _ASKS_OFTEN.search(self.question) and _OFTEN.search(text)
             return bool(_DATE.search(text) or often) or ("以来" in text and "开始" in self.question)
         if kind == "list" and (count := self.asked_count) and count > 1 and not self.asks_schools:
@@ -734,4 +755,5 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         asked_noun=_asked_noun(ask, keyword.tokenizer),
         part_of=part.group(1) if (part := _ASKS_PART.search(ask) or _ASKS_PART_OF_ANSWER.search(ask)) else None,
         asks_now=bool(_ASKS_NOW.search(ask)),
+        asks_target=bool(_ASKS_TARGET.search(ask)),
     )

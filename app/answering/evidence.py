@@ -58,6 +58,7 @@ FEATURES = (
     "type_miss",
     "restates_question",
     "said_before",  # a follow-up, and the sentence is the last answer's (以后的目标呢, after 目前保持在46%以上)
+    "echo",  # a follow-up: the encoder's similarity of the sentence and the last answer (康巴什呢, after 昆区's 26%)
     "new_content",
     "is_question",
     "heading_like",
@@ -76,10 +77,12 @@ FEATURES = (
     "focus_figure",
     "other_stage",
     "only_asked_figures",
+    "unasked_target",  # a figure asked, not a target, and its figures are a plan's targets (规划新建幼儿园9所)
     "answer_coverage",
     # the same for every sentence of a question: signals for the decision model only
     "asks_future",
     "asks_after",
+    "follow_up",  # completed from the conversation (康巴什呢: 康巴什区教育支出占公共预算支出多少？)
     "unknown_share",
     "first_person",
     "on_topic",  # the question's similarity to what the corpus is about (its passages' mean vector)
@@ -100,6 +103,7 @@ DECISION_FEATURES = (
     "best_passage_coverage",
     "best_bigram_recall",
     "best_restates_question",
+    "best_echo",
     "best_year_missing",
     "best_rarest_missing",
     "best_missing_most",
@@ -110,6 +114,7 @@ DECISION_FEATURES = (
     "best_only_asked_figures",
     "asks_future",
     "asks_after",
+    "follow_up",
     "unknown_share",
     "first_person",
     "on_topic",
@@ -159,6 +164,7 @@ def _features(
     similarity: float,
     on_topic: float,
     said: AbstractSet[str],
+    echo: float,
 ) -> list[float]:
     text = hit.chunk.text
     start, end = spans[i]
@@ -188,6 +194,7 @@ def _features(
         float(typed and not match),
         restates,
         len(own & said) / len(own) if own and said else 0.0,
+        echo,
         math.log1p(len(own - analysis.bigrams)) / 5,
         float("？" in sentence or "?" in sentence),
         float(heading),
@@ -208,9 +215,11 @@ def _features(
         # its figures are all the question's own, or it states the total the question asks a part of (近7万随迁子女
         # asked how many of them 读初中): it cannot answer
         float(analysis.answer_type == "number" and ((match and not new_figure) or analysis.only_the_total(sentence))),
+        float(analysis.asks_number and not analysis.asks_target and analysis.only_targets(sentence)),
         analysis.answer_coverage(sentence) if typed else analysis.coverage(sentence),
         float(analysis.asks_future),
         float(analysis.asks_after),
+        float(bool(said)),
         analysis.unknown_share(),
         float(analysis.first_person),
         on_topic,
@@ -281,11 +290,15 @@ def candidates(
     similar = similarity(ask, texts) if similarity else np.zeros(len(texts))
     on_topic = similarity.toward(ask, topic) if similarity and topic is not None and texts else 0.0
     said_pairs = content_bigrams(said) if said else set()
+    echoes = similarity(said, texts) if similarity and said else np.zeros(len(texts))
     found = [
         Candidate(
-            hit, rank, *spans[i], tuple(_features(analysis, hit, rank, spans, i, float(sim), on_topic, said_pairs))
+            hit,
+            rank,
+            *spans[i],
+            tuple(_features(analysis, hit, rank, spans, i, float(sim), on_topic, said_pairs, float(echo))),
         )
-        for (rank, hit, spans, i), sim in zip(spans_of, similar, strict=True)
+        for (rank, hit, spans, i), sim, echo in zip(spans_of, similar, echoes, strict=True)
     ]
     # what the last answer said is not what a follow-up asks (那体育比赛这块呢, after 使每个学生掌握1-3项运动技能) —
     # unless it asks a part of the total that answer gave (其中…有多少: the breakdown may stand in that sentence),
@@ -335,6 +348,7 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
         best["passage_coverage"],
         best["bigram_recall"],
         best["restates_question"],
+        best["echo"],
         best["year_missing"],
         best["rarest_missing"],
         best["missing_most"],
@@ -345,6 +359,7 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
         best["only_asked_figures"],
         best["asks_future"],
         best["asks_after"],
+        best["follow_up"],
         best["unknown_share"],
         best["first_person"],
         best["on_topic"],
