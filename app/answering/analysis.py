@@ -128,7 +128,8 @@ _DATE = re.compile(
 _OFTEN = re.compile(
     r"每年|每学年|每学期|每[一二两三四五六七八九十\d]+(?:年|学年|学期|个?月|周|天)|[一二两三]年一|定期|常态化"
 )
-# how fine a date is asked (哪一年, 几月份, 哪天, 哪一周): only a date that fine answers it (每学期 does not say the week)
+# how fine a date is asked (哪一年, 几月份, 哪天, 哪一周): only a date that fine answers it
+# (每学期 does not say the week)
 _GRAINS = (
     (
         re.compile(r"哪一?天|几号|几月几[日号]|哪一?日"),
