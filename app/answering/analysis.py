@@ -19,7 +19,7 @@ from typing import Literal
 
 from index.retrieve import HybridRetriever
 from ingest.zh.sentences import heading_of
-from ingest.zh.stages import STAGE_WORDS, figure_of_another_stage, stages_in
+from ingest.zh.stages import STAGE_WORDS, about_another_stage, figure_of_another_stage, stages_in
 from ingest.zh.synonyms import Lexicon
 from ingest.zh.tokens import ChineseTokenizer
 
@@ -377,6 +377,11 @@ class QuestionAnalysis:
     def other_stage(self, text: str) -> bool:
         """Whether the figures ``text`` gives for what is asked are another school stage's (小学 asked)."""
         return figure_of_another_stage(self.stages, text, self._asked_about)
+
+    def about_other_stage(self, text: str) -> bool:
+        """Whether ``text`` is about another school stage than those asked, whatever it says (学前教育, when
+        义务教育 is asked)."""
+        return about_another_stage(self.stages, text)
 
     def only_targets(self, text: str) -> bool:
         """Whether every figure ``text`` gives for what is asked stands in a target, not a state: a clause of a plan

@@ -76,6 +76,7 @@ FEATURES = (
     "focus_missing",
     "focus_figure",
     "other_stage",
+    "stage_elsewhere",  # it names only other school stages than the question's (学前教育, asked 义务教育)
     "only_asked_figures",
     "unasked_target",  # a figure asked, not a target, and its figures are a plan's targets (规划新建幼儿园9所)
     "answer_coverage",
@@ -111,6 +112,7 @@ DECISION_FEATURES = (
     "best_focus_missing",
     "best_focus_figure",
     "best_other_stage",
+    "best_stage_elsewhere",
     "best_only_asked_figures",
     "asks_future",
     "asks_after",
@@ -212,6 +214,7 @@ def _features(
         float(analysis.focus_missing(window)),
         float(analysis.asks_number and analysis.focus_figure(sentence)),
         float(analysis.asks_number and analysis.other_stage(sentence)),
+        float(analysis.about_other_stage(sentence)),
         # its figures are all the question's own, or it states the total the question asks a part of (近7万随迁子女
         # asked how many of them 读初中): it cannot answer
         float(analysis.answer_type == "number" and ((match and not new_figure) or analysis.only_the_total(sentence))),
@@ -356,6 +359,7 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
         best["focus_missing"],
         best["focus_figure"],
         best["other_stage"],
+        best["stage_elsewhere"],
         best["only_asked_figures"],
         best["asks_future"],
         best["asks_after"],

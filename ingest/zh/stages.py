@@ -51,3 +51,11 @@ def figure_of_another_stage(asked: frozenset[str], sentence: str, about: tuple[s
         if _FIGURE.search(clause) and any(word in clause for word in about):
             verdicts.append(bool(current) and not (_widened(current) & wanted))
     return bool(verdicts) and all(verdicts)
+
+
+def about_another_stage(asked: frozenset[str], sentence: str) -> bool:
+    """Whether ``sentence`` names only stages other than the ``asked`` ones (义务教育 asked:
+    "学前教育在“三抓”上下功夫"), either side widened (义务教育 covers 小学, so a sentence on 小学 is not another
+    stage's). False when either names none."""
+    named = stages_in(sentence)
+    return bool(asked) and bool(named) and not (_widened(named) & _widened(asked))

@@ -7,7 +7,7 @@ import pytest
 
 from ingest.zh.homophones import PlaceSpeller, TermSpeller
 from ingest.zh.script import to_simplified
-from ingest.zh.stages import figure_of_another_stage, stage_words_in, stages_in
+from ingest.zh.stages import about_another_stage, figure_of_another_stage, stage_words_in, stages_in
 
 JUNIOR = "小学毕业学生4200名,公办初中只能提供2800个学位,每个年级缺口为1400个,初中学位缺口为4200个。"
 PRIMARY = "公办小学只能提供3800个学位,每个年级缺口1200学位,小学缺口共计7200个学位。"
@@ -25,6 +25,15 @@ def test_a_figure_of_another_stage_is_recognised() -> None:
 def test_compulsory_education_covers_primary_and_junior() -> None:
     assert not figure_of_another_stage(stages_in("义务教育学位缺口多少"), PRIMARY, ("缺口",))
     assert figure_of_another_stage(stages_in("高中学位缺口多少"), PRIMARY, ("缺口",))
+
+
+def test_a_sentence_about_another_stage_is_recognised_whatever_it_says() -> None:
+    asked = stages_in("乌海义务教育最后要实现啥")
+    assert about_another_stage(asked, "学前教育在“三抓”上下功夫,实现幼有所育、幼有优育。")
+    assert not about_another_stage(asked, "义务教育在“四个缩小”上下功夫,实现学有所教、学有优教。")
+    assert not about_another_stage(asked, "小学一年级有入学需求的适龄儿童5000人")  # 义务教育 covers 小学
+    assert not about_another_stage(asked, "逐步实现区域、城乡、校际间优质均衡")  # it names no stage
+    assert not about_another_stage(frozenset(), "学前教育在“三抓”上下功夫")  # the question names none
 
 
 def test_stage_words_leave_out_words_inside_longer_ones() -> None:

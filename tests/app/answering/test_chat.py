@@ -103,8 +103,13 @@ class TestExtractiveAnswers:
         """Two sentences of one passage that are not next to each other are shown with …… between them, so
         "巩固率95.35%;" and the 2020 sentence after it (another part of the plan) do not read as one statement."""
         answer = chat.ask("玉泉区2018年在园幼儿多少人")
-        assert "巩固率95.35%;[1]……2020年" in answer.answer
         assert "毛入园率为65%;[1]2020年在园幼儿8483人" in answer.answer  # next to each other: no mark
+        # apart: marked, and what stands between them in the passage is not shown as said
+        passage = answer.citations[0].text
+        pairs = re.findall(r"([^\]\n：]{6})\[1\]……([^\[\n]{6})[^\[\n]*\[1\]", answer.answer)
+        assert pairs
+        for before, after in pairs:
+            assert before in passage and after in passage and before + after not in passage
 
     def test_the_answer_leads_with_its_best_sentence(self, chat: ChatService) -> None:
         """The chat page's first starter question: the 随迁子女 sentence first, not a further one on 学位 from a
