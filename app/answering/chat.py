@@ -132,6 +132,13 @@ _ITEM_MARK = re.compile(
     r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
 )
 _OPENING_CLAUSE = re.compile(r"[^，,：:。；;！？]{2,40}")
+# a list inside a paragraph: its heading sentence (short, no comma) and items opening 一是/一要, 二是/二要 …
+_INLINE_ITEM = re.compile(r"([一二三四五六七八九十])[是要]")
+_CHINESE_ORDINALS = "一二三四五六七八九十"
+_CLAUSE_MARK = re.compile(r"[,，;；:：]")
+_INLINE_HEADING = 30  # characters
+_MIN_INLINE_REFERENCE = 4  # characters of the words naming the list that its heading must hold
+_LOOSE_REFERENCE = re.compile(r"[“”\"「」《》‘’（）()\s，,、：:的里中之]")
 _TITLE_PART = 4  # characters: a shorter line is not a title line (a title may be cut over lines)
 
 
@@ -634,6 +641,11 @@ class ChatService:
                 return heading, _whole_sentence(items[nth - 1])
             if items and short is None:
                 short = heading, None
+        if short is None and named is None:  # a list inside a paragraph (保障体系。一要…。二是…): its item
+            for doc_id in dict.fromkeys(hit.chunk.doc_id for hit in evidence.hits):
+                inline = _inline_list(self.document(doc_id), reference)
+                if inline is not None:  # fewer items than asked: it does not say
+                    return inline[0], _whole_sentence(inline[1][nth - 1]) if len(inline[1]) >= nth else None
         return short
 
     def _part_holding(self, evidence: Evidence, scored: list[Candidate]) -> tuple[Quote, Quote, Candidate] | None:
@@ -784,6 +796,49 @@ def _find_line(chunks: list[Chunk], heading: str = "", title: str = "") -> tuple
                 continue
             return _verbatim(chunk, at, at + length), length == len(line)
     return None
+
+
+def _inline_list(chunks: list[Chunk], reference: str) -> tuple[Quote, list[Quote]] | None:
+    """A sentence of a document (its ``chunks``) that reads as a heading (short, no comma) and holds the end of
+    ``reference`` (保障体系, in 完善家校社协同育人保障体系。), and the items numbered from one that follow it in its
+    paragraph (一要组建多元化教师队伍…。二是建立有序的监管体系。…), each quoted from its start, read on across
+    passages; None when no such sentence is followed by at least two."""
+    words = _LOOSE_REFERENCE.sub("", reference)
+    if len(words) < _MIN_INLINE_REFERENCE:
+        return None
+    ordered = sorted(chunks, key=lambda c: c.start)
+    for n, chunk in enumerate(ordered):
+        for start, end in split_sentences(chunk.text):
+            sentence = chunk.text[start:end].strip()
+            heading = len(sentence) <= _INLINE_HEADING and not _CLAUSE_MARK.search(sentence)
+            if heading and words[-_MIN_INLINE_REFERENCE:] in sentence:
+                at = start + chunk.text[start:end].index(sentence)
+                items = _inline_items(ordered[n:], chunk.start + end)
+                if len(items) >= 2:
+                    return _verbatim(chunk, at, at + len(sentence)), items
+    return None
+
+
+def _inline_items(chunks: list[Chunk], after: int) -> list[Quote]:
+    """The sentences after document offset ``after``, in its paragraph, that open with 一是/一要, 二是 … in order
+    (what an item says after its opening sentence is passed over), each quoted from its mark to its end."""
+    items: list[Quote] = []
+    for chunk in chunks:
+        for start, end in split_sentences(chunk.text):
+            if chunk.start + start < after:
+                continue
+            if "\n" in chunk.text[max(0, after - chunk.start) : start]:
+                return items  # the paragraph ended
+            after = chunk.start + end
+            sentence = chunk.text[start:end]
+            mark = _INLINE_ITEM.match(sentence.strip())
+            if mark is None:
+                continue  # what an item says after its opening sentence
+            if _CHINESE_ORDINALS.find(mark.group(1)) != len(items):
+                return items  # another numbering
+            at = start + sentence.index(mark.group(0))
+            items.append(_verbatim(chunk, at, end))
+    return items
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

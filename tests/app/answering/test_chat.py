@@ -148,6 +148,27 @@ class TestExtractiveAnswers:
             assert "六大亮点" in lines[0] and len(lines) == 2 and item in lines[1]
             assert_citations_resolve(answer, service)
 
+    def test_an_item_of_a_list_inside_a_paragraph_is_asked_by_its_number(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        """保障体系: 完善家校社协同育人保障体系。一要…。二是…。三是…。四是… — one paragraph, items marked 一要/二是,
+        each with sentences of its own after it, read on across passages."""
+        third = chat.ask("玉泉区家校社协同育人保障体系第三条是什么")
+        lines = third.answer.split("\n")
+        assert third.status == "answered" and len(lines) == 2
+        assert "完善家校社协同育人保障体系" in lines[0] and lines[1].startswith("　三是完善评估体系")
+        assert_citations_resolve(third, service)
+        # after an answer written in other words (not our quote), 第二条 is the list's second
+        history = [
+            Turn("user", "保障体系第一条是啥？"),
+            Turn("assistant", "组建多元化教师队伍，吸纳专家、家长代表等加入。"),
+        ]
+        second = chat.ask("那第二条是啥", history)
+        assert second.status == "answered" and "二是建立有序的监管体系" in second.answer
+        # it has four: a fifth is not made up
+        fifth = chat.ask("玉泉区家校社协同育人保障体系第五条是什么")
+        assert fifth.status == "related" and "五是" not in fifth.answer
+
 
 class TestThreeStates:
     @pytest.mark.parametrize(
