@@ -36,6 +36,7 @@ from app.answering.analysis import (
     asked_ordinal,
     asks_part,
     asks_when_issued,
+    content_bigrams,
     named_item,
     outline_ordinal,
 )
@@ -126,6 +127,9 @@ _GO_ON = re.compile(
 )
 _GO_ON_NOISE = re.compile(r"[\s？?。！!，,~～]")
 _GO_ON_SENTENCES = 3  # sentences told at most
+# an answer in other words is where the documents say it when one sentence holds this share of its character pairs
+_LOCATED = 0.6
+_MIN_LOCATED = 6  # character pairs: a shorter answer (是的。) is found anywhere
 _NAMED_ITEM_SENTENCES = 2  # an item asked by a term it holds (“均衡化”那一条写了什么): its opening and what follows
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
 _ITEM_MARK = re.compile(
@@ -376,6 +380,22 @@ class ChatService:
                 found[chunk.chunk_id] = _verbatim(chunk, start, start + len(quote))
         return list(found.values())
 
+    @staticmethod
+    def _located(answer: str, retriever: HybridRetriever) -> list[Quote]:
+        """For an answer in other words than the documents' (written by a client or an LLM: 是的，要建设覆盖全区城乡、
+        开放便捷的终身学习体系。): the sentence of the passages it retrieves that holds most of its character pairs,
+        when that is at least ``_LOCATED`` of them; none otherwise."""
+        said = content_bigrams(answer)
+        if len(said) < _MIN_LOCATED:
+            return []
+        best: tuple[float, Quote] | None = None
+        for hit in retriever.search(answer, _SOURCE_PASSAGES):
+            for start, end in split_sentences(hit.chunk.text):
+                share = len(said & content_bigrams(hit.chunk.text[start:end])) / len(said)
+                if best is None or share > best[0]:
+                    best = share, _verbatim(hit.chunk, start, end)
+        return [best[1]] if best is not None and best[0] >= _LOCATED else []
+
     def continuation(
         self, question: str, history: Sequence[Turn], retriever: HybridRetriever
     ) -> tuple[str, list[Citation]] | None:
@@ -387,7 +407,7 @@ class ChatService:
             return None
         if answers[-1].startswith(REFUSAL_OPENING) or RELATED_TAIL in answers[-1]:
             return None  # after a refusal or a hedged answer there is nothing answered to go on from
-        quotes = self._last_quotes(history, retriever)
+        quotes = self._last_quotes(history, retriever) or self._located(answers[-1], retriever)
         if not quotes:
             return None
         last = quotes[-1]

@@ -681,6 +681,14 @@ class TestOutline:
         assert chat.continuation("具体点", history, chat.search.retriever) is None
         refused = [Turn("user", "包头哪家驾校通过率高"), Turn("assistant", chat.ask("包头哪家驾校通过率高").answer)]
         assert chat.continuation("具体说说", refused, chat.search.retriever) is None
+        # an answer in other words (a client's, an LLM's) is found where the documents say it, and told on from there
+        told = "是的，要建设覆盖全区城乡、开放便捷的终身学习体系。"
+        reworded = [Turn("user", "玉泉区要健全终身教育体系吗？"), Turn("assistant", told)]
+        more = chat.ask("具体怎么做？", reworded)
+        assert more.status == "answered" and "学历和非学历教育" in more.answer and "终身学习体系" not in more.answer
+        # one too short to find (是的。) is not located anywhere
+        short = [Turn("user", "玉泉区要健全终身教育体系吗？"), Turn("assistant", "是的。")]
+        assert chat.continuation("具体怎么做", short, chat.search.retriever) is None
 
     def test_a_section_heading_without_items_keeps_the_sentences_under_it(self, chat: ChatService) -> None:
         # the probe of session 11 found the heading alone answered for the measures it heads
