@@ -97,6 +97,8 @@ DECISION_FEATURES = (
     "best_similarity",
     "best_type_match",
     "best_type_miss",
+    "best_figure_miss",  # a figure or date asked, and the best sentence has none of the kind: it cannot say it
+    "best_items_miss",  # a list or a name asked, and the best sentence has none
     "type_match_in_top3",
     "best_coverage",
     "best_answer_coverage",
@@ -344,6 +346,8 @@ def decision_features(scored: list[Candidate], analysis: QuestionAnalysis) -> li
         best["similarity"],
         best["type_match"],
         best["type_miss"],
+        best["type_miss"] * float(analysis.answer_type in ("number", "date", "time")),
+        best["type_miss"] * float(analysis.answer_type in ("list", "name")),
         float(any(c["type_match"] for c in top3)),
         best["coverage"],
         best["answer_coverage"],

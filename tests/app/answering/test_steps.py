@@ -16,7 +16,7 @@ from app.answering.analysis import (
     school_names,
     split_ask,
 )
-from app.answering.chat import ChatService, chat_service
+from app.answering.chat import ChatService, Evidence, chat_service
 from app.answering.evidence import (
     DECISION_FEATURES,
     FEATURES,
@@ -25,6 +25,7 @@ from app.answering.evidence import (
     Candidate,
     SentenceSimilarity,
     candidates,
+    decision_features,
 )
 from app.answering.extractive import lead, trim
 from app.answering.followup import depends_on_history, only_where_asked, previous_quotes, standalone
@@ -482,6 +483,23 @@ class TestAnswerModel:
         assert data["fitted_on"]["questions"] > 100
         model = AnswerModel.load()
         assert 0 < model.thresholds.relevant < 1 and 0 < model.thresholds.answer < 1  # two models: no order
+
+    def test_a_missing_figure_or_item_weighs_by_the_kind_asked(self, chat: ChatService) -> None:
+        """A date asked and a best sentence without one is told apart from a list asked and none listed, and from
+        a reason (which any sentence may give): each kind's miss has a weight of its own."""
+        for question, kind, figure, items in (
+            ("昆区哪一年被评为智能研修平台应用试点工作区？", "date", 1.0, 0.0),
+            ("康巴什区有哪些名校长工作室？", "list", 0.0, 1.0),
+            ("玉泉区为什么要新建学校？", "reason", 0.0, 0.0),
+        ):
+            evidence = chat.gather(question, (), None)
+            assert isinstance(evidence, Evidence) and evidence.analysis.answer_type == kind
+            signals = decision_features(chat.model.score(evidence.found), evidence.analysis)
+            best = dict(zip(DECISION_FEATURES, signals, strict=True))
+            assert (best["best_figure_miss"], best["best_items_miss"]) == (figure, items)
+            assert best["best_figure_miss"] + best["best_items_miss"] == best["best_type_miss"] or kind == "reason"
+        # the date's miss is decisive: the sentence naming the award, without its year, is not given as the answer
+        assert chat.ask("昆区哪一年被评为智能研修平台应用试点工作区？").status != "answered"
 
     def test_a_model_for_other_features_is_rejected(self, tmp_path) -> None:
         data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
