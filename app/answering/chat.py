@@ -44,6 +44,7 @@ from app.answering.evidence import FEATURES, AnswerModel, Candidate, SentenceSim
 from app.answering.extractive import Quote, choose, cite, lead, month_label, region_label, trim
 from app.answering.followup import (
     asks_more,
+    cites,
     depends_on_history,
     only_where_asked,
     previous_quotes,
@@ -59,6 +60,7 @@ from app.answering.protocols import Generator, GeneratorError
 from app.answering.scope import (
     NO_SOURCE,
     NOT_CHINESE,
+    NOT_SAID,
     REFUSAL_OPENING,
     UNCLEAR,
     Refusal,
@@ -130,6 +132,8 @@ _GO_ON_SENTENCES = 3  # sentences told at most
 # an answer in other words is where the documents say it when one sentence holds this share of its character pairs
 _LOCATED = 0.6
 _MIN_LOCATED = 6  # character pairs: a shorter answer (是的。) is found anywhere
+_FIGURES = re.compile(r"\d+(?:\.\d+)?")
+_CLAIM_CHARS = 40  # of a claim quoted back in a refusal
 _NAMED_ITEM_SENTENCES = 2  # an item asked by a term it holds (“均衡化”那一条写了什么): its opening and what follows
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
 _ITEM_MARK = re.compile(
@@ -348,9 +352,16 @@ class ChatService:
         if answers and answers[-1].startswith(REFUSAL_OPENING):
             return Refusal(NO_SOURCE, "no_evidence")
         named = [path[-1] for path in retriever.named_places(question)]
+        quotes = self._last_quotes(history, retriever)
+        if not quotes and answers and not cites(answers[-1]):
+            # an answer in other words (the client's, an LLM's): where the documents say it; when none does, say
+            # so rather than name a document for a claim it does not make (每个入园幼儿每年补贴1000元)
+            quotes = self._located(answers[-1], retriever)
+            if not quotes and len(content_bigrams(answers[-1])) >= _MIN_LOCATED:
+                return Refusal(NOT_SAID.format(claim=_claim(answers[-1])), "not_in_documents")
         found = [
             q
-            for q in self._last_quotes(history, retriever)
+            for q in quotes
             if not named or any(name in (q.candidate.hit.chunk.metadata.region or "") for name in named)
         ]
         if not found:
@@ -383,15 +394,19 @@ class ChatService:
     @staticmethod
     def _located(answer: str, retriever: HybridRetriever) -> list[Quote]:
         """For an answer in other words than the documents' (written by a client or an LLM: 是的，要建设覆盖全区城乡、
-        开放便捷的终身学习体系。): the sentence of the passages it retrieves that holds most of its character pairs,
-        when that is at least ``_LOCATED`` of them; none otherwise."""
+        开放便捷的终身学习体系。): the sentence of the passages it retrieves that holds every figure it gives and most
+        of its character pairs, when that is at least ``_LOCATED`` of them; none otherwise."""
         said = content_bigrams(answer)
         if len(said) < _MIN_LOCATED:
             return []
+        figures = set(_FIGURES.findall(answer))
         best: tuple[float, Quote] | None = None
         for hit in retriever.search(answer, _SOURCE_PASSAGES):
             for start, end in split_sentences(hit.chunk.text):
-                share = len(said & content_bigrams(hit.chunk.text[start:end])) / len(said)
+                sentence = hit.chunk.text[start:end]
+                if not figures <= set(_FIGURES.findall(sentence)):
+                    continue  # 每年招聘500名 is not said by a sentence with 300名
+                share = len(said & content_bigrams(sentence)) / len(said)
                 if best is None or share > best[0]:
                     best = share, _verbatim(hit.chunk, start, end)
         return [best[1]] if best is not None and best[0] >= _LOCATED else []
@@ -816,6 +831,12 @@ def _find_line(chunks: list[Chunk], heading: str = "", title: str = "") -> tuple
                 continue
             return _verbatim(chunk, at, at + length), length == len(line)
     return None
+
+
+def _claim(answer: str) -> str:
+    """An answer's statement quoted back: its first line, at most ``_CLAIM_CHARS`` characters, without its end mark."""
+    line = answer.strip().splitlines()[0].rstrip("。！!；;，, ")
+    return line if len(line) <= _CLAIM_CHARS else line[:_CLAIM_CHARS] + "…"
 
 
 def _inline_list(chunks: list[Chunk], reference: str) -> tuple[Quote, list[Quote]] | None:

@@ -253,6 +253,11 @@ def previous_quotes(history: Sequence[Turn]) -> list[str]:
     return quotes_of(answers[-1]) if answers else []
 
 
+def cites(answer: str) -> bool:
+    """Whether ``answer`` carries citation markers ([1]): one of ours, quoting the documents."""
+    return bool(_MARKER.search(answer))
+
+
 def quotes_of(answer: str) -> list[str]:
     """The quotes of ``answer``, in the order it gave them: its text between citation markers, each without the
     label it was led by (玉泉区《…》（2022年7月）：), or whole when the colon may be the quote's own. In an answer

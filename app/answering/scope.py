@@ -27,6 +27,8 @@ REFUSAL_OTHER_REGION = (
 UNCLEAR = "请把问题说完整一些，写明想了解的地区和事情，例如“玉泉区小学学位缺多少？”"
 NOT_CHINESE = "收录的政策文件都是中文的，请用中文提问，例如“康巴什每年招多少老师？”"
 NO_SOURCE = "上一条回答没有引用任何文件，所以没有出处。可以直接问想了解的政策内容。"
+# a source asked for a statement of the last answer (written by the client, not quoted by us) no document holds
+NOT_SAID = REFUSAL_OPENING + "找到上一条回答里的这个说法（“{claim}”）。请以文件原文为准，可以直接问想了解的政策内容。"
 UNKNOWN_REGION = "所选地区"
 GREETING = "你好！我可以回答收录的教育政策文件里的问题，例如“玉泉区小学学位缺多少？”“康巴什课后服务必须参加吗？”"
 THANKS = "不客气！还有其他教育政策的问题，可以接着问。"  # also for 好的, 知道了

@@ -116,7 +116,7 @@
     body.textContent = "";
     var status = m.status || (m.refused ? "refused" : "answered");
     // a refusal for what the documents do not cover; a request to ask again or a greeting is no "not found"
-    var notFound = !m.refusalReason || m.refusalReason === "no_evidence" || m.refusalReason === "place_not_covered";
+    var notFound = !m.refusalReason || ["no_evidence", "place_not_covered", "not_in_documents"].indexOf(m.refusalReason) >= 0;
     if (status === "refused" && notFound) body.appendChild(el("div", "badge", "没有找到相关政策"));
     if (status === "related") body.appendChild(el("div", "badge related", "文件未直接回答 · 以下是相关内容"));
     var byN = {};

@@ -514,6 +514,25 @@ class TestFollowUps:
         then = chat.ask("这是哪个文件说的？", [Turn("user", question), Turn("assistant", refused.answer)])
         assert then.status == "refused" and then.answer == NO_SOURCE and not then.citations
 
+    def test_where_a_claim_in_other_words_is_said_is_where_the_documents_say_it_or_nowhere(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        """A client or an LLM wrote the last answer: its source is the sentence saying it, figures and all; a
+        claim no document makes (an outsider probe's made-up subsidy, a wrong count) gets no document named."""
+        asked = "康巴什区每年招多少老师？"
+        said = chat.ask("出自哪个文件？", [Turn("user", asked), Turn("assistant", "每年选聘300名左右优秀教师。")])
+        assert (
+            said.status == "answered" and "选聘300名左右优秀教师" in said.answer and "学在“康城”皆名校" in said.answer
+        )
+        assert_citations_resolve(said, service)
+        for question, claim in (
+            ("康巴什区每年招多少老师？", "康巴什区每年招聘500名左右教师。"),  # the document says 300
+            ("玉泉区有没有入园补贴？", "玉泉区给每个入园幼儿每年补贴1000元。"),
+        ):
+            then = chat.ask("这是哪个文件说的？", [Turn("user", question), Turn("assistant", claim)])
+            assert then.status == "refused" and then.refusal_reason == "not_in_documents" and not then.citations
+            assert claim.rstrip("。") in then.answer
+
     def test_a_question_of_its_own_that_also_asks_for_a_source_is_answered_as_a_question(
         self, chat: ChatService
     ) -> None:
