@@ -45,7 +45,8 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("procedure", _ASKS_STEPS),
     ("number", _ASKS_DURATION),
     ("other", re.compile(r"[花用]在哪(?![个项些一类种所家])")),  # what money is spent on (用于…), not a place
-    ("time", re.compile(r"(?<!哪)几点|什么时间段")),
+    # 几点 is o'clock, not a count of points (有几点, 一共几点, 分几点, 哪几点)
+    ("time", re.compile(r"(?<![哪有共分])几点(?![内措意要建])|什么时间段")),
     (
         "date",
         re.compile(
@@ -61,7 +62,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "number",
         re.compile(
-            r"多少|几(?:[个所名人项元岁班次天年批家条种万成倍周套亩间座届台位轮期节]|小时|分钟|课时)|比例|占比|百分之|几成|多大|多长|"
+            r"多少|几(?:[个所名人项元岁班次天年批家条种万成倍周套亩间座届台位轮期节点]|小时|分钟|课时)|比例|占比|百分之|几成|多大|多长|"
             r"规模|人数|数量|覆盖率|率是|率达到"
         ),
     ),
@@ -563,6 +564,7 @@ _ONLY_WHAT = re.compile(
     r"(?:什么|啥|哪一?条|哪一?项|哪个|哪些)?(?:内容)?(?:呢|啊|呀)?[，,]?(?:标题|原话)?(?:怎么写的?|怎么说的?)?[？?。！!\s]*"
 )
 _NAMED_ITEM = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」](?:那|这)一?(?:条|项|节|段|部分)")
+_ITEM_NOUN = 4  # characters of a list's noun said again after the ordinal (第七个工程)
 ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")  # 第五条, 第4个: an item of a list by its number
 _ORDINAL = re.compile(rf"第[（(]?([{_CHINESE_DIGITS}]{{1,3}}|\d{{1,3}})[)）]?(?:{'|'.join(ORDINAL_UNITS)})")
 
@@ -602,7 +604,13 @@ def outline_ordinal(question: str) -> tuple[int, str] | None:
     第三点讲什么) — not one saying something of it (第四条说免除了所有学费，是真的吗; 第二个百年奋斗目标是什么: the
     item's own words would not answer it)."""
     found = _ORDINAL.search(question)
-    return ordinal_reference(question) if found and _ONLY_WHAT.fullmatch(question[found.end() :]) else None
+    if found is None:
+        return None
+    tail = question[found.end() :]
+    # the list's noun said again (六大工程的第七个工程是什么): what that item is, too
+    noun = next((n for n in range(_ITEM_NOUN, 1, -1) if tail[:n] in question[: found.start()]), 0)
+    only_what = _ONLY_WHAT.fullmatch(tail) or (noun and _ONLY_WHAT.fullmatch(tail[noun:]))
+    return ordinal_reference(question) if only_what else None
 
 
 def named_item(question: str) -> tuple[str, str] | None:

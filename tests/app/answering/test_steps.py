@@ -84,6 +84,9 @@ class TestQuestionAnalysis:
             ("特殊专业技术人才多久评一次？", "date"),
             ("学生能去清华附中交流学习几周？", "number"),
             ("“两支队伍”负担重，是哪两支？", "list"),
+            # 几点 is o'clock, unless points are counted (outsider probe, session 12)
+            ("玉泉区小学几点上学？", "time"),
+            ("乌海市教育局推动教育高质量发展一共有几点？", "number"),
             # what something is, not which one: answered by a description
             ("“统筹布局”那一条的定位是什么？", "other"),
         ],
@@ -647,6 +650,12 @@ class TestOutline:
         # the document's own items, when the words before the number name it by its title
         third = chat.ask("乌海市教育局推动教育高质量发展第三点是什么")
         assert third.status == "answered" and "三是评价引领" in third.answer
+        # the list's noun said again after the number (outsider probe, session 12: a seventh of six was answered
+        # with all six)
+        project = chat.ask("昆区六大工程的第三个工程是什么")
+        assert project.status == "answered" and "三是实施引航工程" in project.answer and "一是" not in project.answer
+        seventh = chat.ask("昆区六大工程的第七个工程是什么？")
+        assert seventh.status == "related" and "七是" not in seventh.answer
 
     def test_an_item_named_by_a_quoted_term_is_told_with_what_it_says(self, chat: ChatService) -> None:
         answer = chat.ask("昆区“六大亮点”里“均衡化”那一条写了什么？")
