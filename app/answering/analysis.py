@@ -229,6 +229,12 @@ _ASKS_ISSUED = re.compile(
     # a follow-up asking only how old what was quoted is (哪年的？, 这是什么时候的)
     r"^(?:这|那)?(?:个|篇|份)?(?:文件|报道|材料|说法)?(?:是)?(?:哪年|哪一年|什么时候|啥时候|几几年)(?:的|写的|出的)[？?。]?$"
 )
+# when a document was issued, asked of the document itself (玉泉区教育十四五规划是哪天发布的): the words before name it
+_ASKS_ISSUED_WHEN = re.compile(
+    r"(?:是|在)?(?:哪年|哪一年|什么时候|啥时候|何时|哪天|几月)[^，,。？?]{0,4}(?:印发|发布|公布|发)的?"
+)
+# words a question calls a document by, not part of its name
+_DOCUMENT_WORDS = re.compile(r"那篇|这篇|那份|这份|那个|这个|文章|文件|材料|报道|通知|的")
 _ASKS_PLACES = re.compile(r"哪些(?:地方|地区|区|旗县|县区|城市)|哪几个(?:地方|地区|区)|哪里|各地|各区|哪个地方")
 _FIRST_PERSON = re.compile(r"我|俺|咱家")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d(?=年)")
@@ -583,6 +589,13 @@ def asks_part(question: str) -> bool:
 def asks_when_issued(question: str) -> bool:
     """Whether ``question`` asks when or by whom a document was issued (这个文件是哪年发的, 是谁发的)."""
     return bool(_ASKS_ISSUED.search(question))
+
+
+def issued_document(question: str) -> str | None:
+    """For a question asking when a document was issued (包头五大工程那篇文章是哪天发布的): the words naming the
+    document (包头五大工程), without the words calling it one (那篇文章); None for any other question."""
+    found = _ASKS_ISSUED_WHEN.search(question)
+    return _DOCUMENT_WORDS.sub("", question[: found.start()]) if found else None
 
 
 def asked_ordinal(question: str) -> int | None:

@@ -37,6 +37,7 @@ from app.answering.analysis import (
     asks_part,
     asks_when_issued,
     content_bigrams,
+    issued_document,
     named_item,
     outline_ordinal,
 )
@@ -145,6 +146,7 @@ _INLINE_ITEM = re.compile(r"([一二三四五六七八九十])[是要]")
 _CHINESE_ORDINALS = "一二三四五六七八九十"
 _CLAUSE_MARK = re.compile(r"[,，;；:：]")
 _INLINE_HEADING = 30  # characters
+_TITLE_SHARE = 0.5  # of the character pairs naming a document in a question that its title holds
 _MIN_INLINE_REFERENCE = 4  # characters of the words naming the list that its heading must hold
 _LOOSE_REFERENCE = re.compile(r"[“”\"「」《》‘’（）()\s，,、：:的里中之]")
 _TITLE_PART = 4  # characters: a shorter line is not a title line (a title may be cut over lines)
@@ -248,6 +250,8 @@ class ChatService:
                 status, confidence = ("answered", 1.0) if part[1] is not None else ("related", 0.0)
             elif self._part_holding(evidence, scored) is not None:
                 status = "answered"  # which item of a part holds it: the outline says, under a quoted term found
+            elif self._issued(evidence) is not None:
+                status, confidence = "answered", 1.0  # when a document named was issued: its publication line
             elif status == "answered" and self._only_a_heading(evidence, scored):
                 status = "related"  # 包头市五大工程是什么, and the best quote is the article's title: it restates it
             query = evidence.query
@@ -441,6 +445,21 @@ class ChatService:
                 return cite([(lead(c.metadata, c.section_path), chosen)])
         return None
 
+    def _issued(self, evidence: Evidence) -> Quote | None:
+        """For a question asking when a document it names was issued (玉泉区教育十四五规划是哪天发布的): the
+        publication line of the first retrieved document whose title holds at least ``_TITLE_SHARE`` of the
+        character pairs naming it (places left out: 十四五教育规划); None for any other question, or when that
+        document has no such line."""
+        named = issued_document(evidence.query)
+        if named is None:
+            return None
+        pairs = content_bigrams(self.search.retriever.gazetteer.strip_places(named))
+        for hit in evidence.hits:
+            title = content_bigrams(hit.chunk.metadata.title or "")
+            if pairs and len(pairs & title) >= _TITLE_SHARE * len(pairs):
+                return self._publication_line(hit.chunk)
+        return None
+
     def _publication_line(self, chunk: Chunk) -> Quote | None:
         """The line of ``chunk``'s document that says when and by whom it was published (发布日期: … 来源: …)."""
         for c in self.document(chunk.doc_id):
@@ -596,6 +615,8 @@ class ChatService:
             if part[0] is None:  # items of the document itself, which has no title line (乌海…第三点)
                 return cite([(lead(meta), [item])])
             return cite([(lead(meta), [part[0]]), (ITEM_INDENT, [item])])
+        if (issued := self._issued(evidence)) is not None:  # 玉泉区教育十四五规划是哪天发布的: 发布日期: 2022-07-04
+            return cite([(lead(issued.candidate.hit.chunk.metadata), [issued])])
         if (holding := self._part_holding(evidence, scored)) is not None:  # 放在“六大工程”哪一项: 一是实施领航工程
             meta = holding[0].candidate.hit.chunk.metadata
             held = [(ITEM_INDENT, [holding[1]]), (ITEM_INDENT, [trim(holding[2], analysis)])]

@@ -514,6 +514,20 @@ class TestFollowUps:
         then = chat.ask("这是哪个文件说的？", [Turn("user", question), Turn("assistant", refused.answer)])
         assert then.status == "refused" and then.answer == NO_SOURCE and not then.citations
 
+    def test_when_a_document_named_was_issued_is_its_publication_line(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        # outsider probe, session 12: the hedge said no date was written while its quote held 发布日期
+        for question, line in (
+            ("玉泉区十四五教育规划是什么时候印发的？", "发布日期: 2022-07-04"),
+            ("包头五大工程那篇文章是哪天发布的？", "发布时间:2024-03-25"),
+        ):
+            answer = chat.ask(question)
+            assert answer.status == "answered" and line in answer.answer and answer.confidence == 1.0
+            assert_citations_resolve(answer, service)
+        # a plan the document mentions is not the document: its date is not the document's
+        assert "发布日期" not in chat.ask("玉泉区社区教育行动计划是哪年出台的？").answer
+
     def test_where_a_claim_in_other_words_is_said_is_where_the_documents_say_it_or_nowhere(
         self, chat: ChatService, service: SearchService
     ) -> None:
