@@ -81,6 +81,12 @@ class ChatRequest(BaseModel):
     stream: bool = Field(False, description="Answer as Server-Sent Events.")
     region: str | None = Field(None, max_length=50, description="Answer only from documents of this place.")
 
+    @field_validator("history", mode="before")
+    @classmethod
+    def _no_history(cls, history: object) -> object:
+        """``null`` history is no history (a client sending every field it has, empty ones as null)."""
+        return [] if history is None else history
+
     @field_validator("region")
     @classmethod
     def _no_blank_region(cls, region: str | None) -> str | None:

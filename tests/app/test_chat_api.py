@@ -59,6 +59,11 @@ class TestJson:
         body = client.post("/api/chat", json={"question": "那初中呢？", "history": history}).json()
         assert "公办初中只能提供2800个学位" in body["answer"]
 
+    def test_a_null_history_is_no_history(self, client: TestClient) -> None:
+        # a client sending every field, empty ones as null (outsider probe, session 12: it was a 422)
+        response = client.post("/api/chat", json={"question": "玉泉区小学学位缺多少？", "history": None})
+        assert response.status_code == 200 and response.json()["status"] == "answered"
+
     @pytest.mark.parametrize(
         ("payload", "field", "message"),
         [
