@@ -55,7 +55,7 @@ from app.answering.followup import (
 )
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
-from app.answering.outline import children, named_part, outline, which_item
+from app.answering.outline import children, loose, named_part, outline, which_item
 from app.answering.prompts import render_prompt
 from app.answering.protocols import Generator, GeneratorError
 from app.answering.scope import (
@@ -148,7 +148,6 @@ _CLAUSE_MARK = re.compile(r"[,，;；:：]")
 _INLINE_HEADING = 30  # characters
 _TITLE_SHARE = 0.5  # of the character pairs naming a document in a question that its title holds
 _MIN_INLINE_REFERENCE = 4  # characters of the words naming the list that its heading must hold
-_LOOSE_REFERENCE = re.compile(r"[“”\"「」《》‘’（）()\s，,、：:的里中之]")
 _TITLE_PART = 4  # characters: a shorter line is not a title line (a title may be cut over lines)
 
 
@@ -865,7 +864,7 @@ def _inline_list(chunks: list[Chunk], reference: str) -> tuple[Quote, list[Quote
     ``reference`` (保障体系, in 完善家校社协同育人保障体系。), and the items numbered from one that follow it in its
     paragraph (一要组建多元化教师队伍…。二是建立有序的监管体系。…), each quoted from its start, read on across
     passages; None when no such sentence is followed by at least two."""
-    words = _LOOSE_REFERENCE.sub("", reference)
+    words = loose(reference)
     if len(words) < _MIN_INLINE_REFERENCE:
         return None
     ordered = sorted(chunks, key=lambda c: c.start)

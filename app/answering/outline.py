@@ -16,6 +16,12 @@ _WHICH_ITEM = re.compile(r"哪[一个]?(?:项|条|部分|节|方面|个?工程)"
 _QUOTED_TERM = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
 
 
+def loose(text: str) -> str:
+    """``text`` as a reference to a part and a heading are compared: without quotes, brackets, spaces and joining
+    words (“面临挑战”的 → 面临挑战)."""
+    return _LOOSE.sub("", text)
+
+
 def which_item(question: str) -> tuple[str, list[str]] | None:
     """For a question asking which item of a part holds something (昆区的“时代新人铸魂工程”是放在“六大工程”哪一项里的):
     the words before the ask, which may name the part, and the terms quoted there that the part's name does not
@@ -45,12 +51,12 @@ def named_part(paths: Sequence[tuple[str, ...]], reference: str, title: str = ""
     """The heading the words before an ordinal name (玉泉区规划“面临挑战” → 3.面临挑战): the first heading holding
     the longest run, of at least ``_MIN_REFERENCE`` characters, that ends those words; ``()``, the document
     itself, when only its ``title`` holds such a run (乌海市教育局推动教育高质量发展第三点). None when nothing does."""
-    words = _LOOSE.sub("", reference)
+    words = loose(reference)
     for length in range(len(words), _MIN_REFERENCE - 1, -1):
         tail = words[-length:]
         for path in paths:
-            if tail in _LOOSE.sub("", path[-1]):
+            if tail in loose(path[-1]):
                 return path
-        if tail in _LOOSE.sub("", title):
+        if tail in loose(title):
             return ()
     return None
