@@ -331,7 +331,7 @@ class QuestionAnalysis:
         if found is None:
             return None
         number = found.group(1)
-        return int(number) if number.isdigit() else 2 if number == "两" else _CHINESE_DIGITS.index(number) + 1
+        return int(number) if number.isdigit() else 2 if number == "两" else CHINESE_DIGITS.index(number) + 1
 
     @cached_property
     def asks_person(self) -> bool:
@@ -504,9 +504,7 @@ class QuestionAnalysis:
         if kind == "list" and (count := self.asked_count) and count > 1 and not self.asks_schools:
             # 哪七条, and the sentence lists three things: not the seven asked for; a heading announcing that many
             # (三、实施“六大工程”) has them under it
-            announced = (
-                heading_of(text.strip()) and _CHINESE_DIGITS[count - 1 : count] in text if count <= 10 else False
-            )
+            announced = heading_of(text.strip()) and CHINESE_DIGITS[count - 1 : count] in text if count <= 10 else False
             return count in list_sizes(text) or bool(announced)
         if kind in ("name", "list") and self.asks_person and not self.asks_schools:
             return bool(_PERSON.search(text))  # 主持人都是谁: a person named, not 名校长(名师)工作室30个
@@ -562,7 +560,7 @@ def school_names(text: str) -> list[str]:
     return names
 
 
-_CHINESE_DIGITS = "一二三四五六七八九十"
+CHINESE_DIGITS = "一二三四五六七八九十"
 # what may follow an item asked by number or term when only the item is asked for: 是什么, 的标题是什么, 讲什么,
 # 写了什么, 是哪一条, 呢
 _ONLY_WHAT = re.compile(
@@ -572,7 +570,7 @@ _ONLY_WHAT = re.compile(
 _NAMED_ITEM = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」](?:那|这)一?(?:条|项|节|段|部分)")
 _ITEM_NOUN = 4  # characters of a list's noun said again after the ordinal (第七个工程)
 ORDINAL_UNITS = ("条", "项", "个", "点", "方面", "部分")  # 第五条, 第4个: an item of a list by its number
-_ORDINAL = re.compile(rf"第[（(]?([{_CHINESE_DIGITS}]{{1,3}}|\d{{1,3}})[)）]?(?:{'|'.join(ORDINAL_UNITS)})")
+_ORDINAL = re.compile(rf"第[（(]?([{CHINESE_DIGITS}]{{1,3}}|\d{{1,3}})[)）]?(?:{'|'.join(ORDINAL_UNITS)})")
 
 
 def without_markers(text: str) -> str:
@@ -650,7 +648,7 @@ def _number(numeral: str) -> int:
     if numeral.isdigit():
         return int(numeral)
     tens, ten, ones = numeral.partition("十")
-    digits = [_CHINESE_DIGITS.index(d) + 1 for d in tens + ones if d != "十"]
+    digits = [CHINESE_DIGITS.index(d) + 1 for d in tens + ones if d != "十"]
     if not ten:
         return digits[0] if len(numeral) == 1 else 0
     if len(tens) > 1 or len(ones) > 1 or "十" in tens + ones:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.answering.analysis import (
+    CHINESE_DIGITS,
     QuestionAnalysis,
     analyse_question,
     asked_ordinal,
@@ -143,7 +144,6 @@ _ITEM_MARK = re.compile(
 _OPENING_CLAUSE = re.compile(r"[^，,：:。；;！？]{2,40}")
 # a list inside a paragraph: its heading sentence (short, no comma) and items opening 一是/一要, 二是/二要 …
 _INLINE_ITEM = re.compile(r"([一二三四五六七八九十])[是要]")
-_CHINESE_ORDINALS = "一二三四五六七八九十"
 _CLAUSE_MARK = re.compile(r"[,，;；:：]")
 _INLINE_HEADING = 30  # characters
 _TITLE_SHARE = 0.5  # of the character pairs naming a document in a question that its title holds
@@ -895,7 +895,7 @@ def _inline_items(chunks: list[Chunk], after: int) -> list[Quote]:
             mark = _INLINE_ITEM.match(sentence.strip())
             if mark is None:
                 continue  # what an item says after its opening sentence
-            if _CHINESE_ORDINALS.find(mark.group(1)) != len(items):
+            if CHINESE_DIGITS.find(mark.group(1)) != len(items):
                 return items  # another numbering
             at = start + sentence.index(mark.group(0))
             items.append(_verbatim(chunk, at, end))

@@ -127,6 +127,7 @@ DECISION_FEATURES = (
     *(f"asks_{kind}" for kind in _KIND_FEATURES),
 )
 _SCORE_SCALE = 10.0
+_QUERIES_KEPT = 4  # question (and last-answer) vectors kept by ``SentenceSimilarity``
 _TOP = 3  # the best candidates a question-level signal looks at
 _PASSAGE_COVERAGE = FEATURES.index("passage_coverage")
 _OTHER_STAGE = FEATURES.index("other_stage")
@@ -245,12 +246,16 @@ class SentenceSimilarity:
         self.encoder = encoder
         self.cache_size = cache_size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._query: tuple[str, np.ndarray] | None = None  # the last question's vector: it is asked for twice
+        # the last few questions' vectors: one is asked for twice, and a follow-up's last answer is encoded too
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _query_vector(self, question: str) -> np.ndarray:
-        if self._query is None or self._query[0] != question:
-            self._query = (question, self.encoder.encode_queries([question])[0])
-        return self._query[1]
+        if question not in self._queries:
+            self._queries[question] = self.encoder.encode_queries([question])[0]
+            while len(self._queries) > _QUERIES_KEPT:
+                self._queries.popitem(last=False)
+        self._queries.move_to_end(question)
+        return self._queries[question]
 
     def toward(self, question: str, direction: np.ndarray) -> float:
         """Cosine similarity of the question and a unit ``direction`` (the corpus topic)."""
