@@ -19,7 +19,7 @@ from typing import Literal
 
 from index.retrieve import HybridRetriever
 from ingest.zh.sentences import heading_of
-from ingest.zh.stages import STAGE_WORDS, about_another_stage, figure_of_another_stage, stages_in
+from ingest.zh.stages import STAGE_WORDS, about_another_stage, figure_of_another_stage, stages_in, total_over_stages
 from ingest.zh.synonyms import Lexicon
 from ingest.zh.tokens import ChineseTokenizer
 
@@ -88,8 +88,9 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     # which one (哪个部门, 谁, 叫什么, 什么工程); "…是什么？" alone asks what something is, answered by a description
     ("name", re.compile(r"哪|谁|叫|(?:什么|啥)(?![？?。呢啊]*$)")),
 )
+# 多少个班 asks for classes, 几个亿 for a sum: the noun after 个 is the unit when it is one
 _ASKED_UNIT = re.compile(
-    r"(?<!第)(?:多少|几)(个|所|名|人|项|元|万元|亿元|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|课时|节|周|位)"
+    r"(?<!第)(?:多少|几)(?:个(?=班|人|亿|小时|课时|家|种|批|台|座|位))?(个|所|名|人|项|元|万元|亿元|亿|岁|班|次|天|年|批|家|条|种|万|钱|点|成|倍|套|亩|间|座|届|台|平方米|小时|分钟|课时|节|周|位)"
 )
 # a share asked for (比例是多少, 占几个百分比) is stated as a percentage, whatever unit is written
 _ASKS_SHARE = re.compile(r"(?:百分|比例|占比|[^效]率).{0,6}(?:多少|几|多大|多高)|(?:多少|几个?)百分|几成")
@@ -104,6 +105,7 @@ _SAME_UNIT = {
     "万元": "元|万元|亿元",
     "亿元": "元|万元|亿元",
     "万": "万|亿|千",
+    "亿": "亿|万",  # 零点几个亿 → 8000万元
     "点": "点|时|[:：]\\d",
     "成": "%|％|成",
     "岁": "周岁|岁",  # 几岁上学: 年满6周岁
@@ -146,6 +148,11 @@ _GRAINS = (
         re.compile(r"(?:19|20)\d\d|[今去明前]年|[一二三四五六七八九十\d]+年[后内前]"),
     ),
 )
+# a figure per unit (每所学校几个, 分到每个老师头上多少): a total (4所, 2000个巡检点) does not say it; 每月 is a period
+_PER_UNIT = r"(?:每(?:一)?(?:个|所|名|位|间|家|户|人|校|班|生|学段|年级)(?!月|年|学期|周|天|日|季度))"
+_ASKS_PER_UNIT = re.compile(_PER_UNIT)
+_ASKS_TOTAL = re.compile(r"一共|总共|合计|总计|共计|加起来|总数")
+_STATES_PER_UNIT = re.compile(rf"{_PER_UNIT}|各(?:学段|校|班|年级|所|学校)|[人生校班户]均|单个|平均")
 _ASKS_OFTEN = re.compile(r"多久|多长时间一次|几年一次|一年几次|隔多久|多少年一次|频率|周期")
 _LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
 _QUOTED_ITEMS = re.compile(r"[”」》]\s*[“「《、，,和及与]")  # “网上办”“掌上办”, 《…》《…》: items side by side
@@ -479,7 +486,13 @@ class QuestionAnalysis:
 
     def states_quantity(self, text: str) -> bool:
         """Whether ``text`` gives the kind of figure asked for: a number with the unit asked about
-        (多少所 → 27所; 多少人 → 719名; 几成 → 85%), or any number when the question names no unit."""
+        (多少所 → 27所; 多少人 → 719名; 几成 → 85%), or any number when the question names no unit; per unit when
+        asked per unit (每所学校几个 → 每所学校建成至少1个, not 新建小学4所)."""
+        ask = split_ask(self.question)[1]
+        if self.asks_number and _ASKS_PER_UNIT.search(ask) and not _STATES_PER_UNIT.search(text):
+            return False
+        if self.asks_number and not _ASKS_TOTAL.search(ask) and total_over_stages(self.stages, text):
+            return False  # 幼儿园教师缺编多少: 中小学、幼儿园、特殊教育学校教师缺编共计719名 is everyone's
         return self.asks_number and self._figure_in_unit(self._unmarked(text))
 
     def _figure_in_unit(self, text: str) -> bool:

@@ -105,6 +105,7 @@ HEDGES = {
 }
 RELATED_TAIL = "最相关的内容如下，请对照原文核实："
 PER_REGION_HINT = "各地区的情况不同："
+PLACE_UNSAID = "{place}：文件中没有找到明确的说法。"
 OTHER_AREA_PART = "注意：以下是{quoted}的说法，不是{asked}整体的。"
 OTHER_AREA_WHOLE = "注意：以下是{quoted}的说法，不是专门针对{asked}的。"
 ITEM_INDENT = "　"  # an item listed under a heading, on its own line
@@ -136,6 +137,8 @@ _LOCATED = 0.6
 _MIN_LOCATED = 6  # character pairs: a shorter answer (是的。) is found anywhere
 _FIGURES = re.compile(r"\d+(?:\.\d+)?")
 _CLAIM_CHARS = 40  # of a claim quoted back in a refusal
+_BARE_ORDINAL_LEAD = re.compile(r"[\s，,。]|那么|那|然后|还有|再")  # 那第三个呢: nothing but the ordinal asked
+_MARKERS = re.compile(r"\[\d+\]")
 _NAMED_ITEM_SENTENCES = 2  # an item asked by a term it holds (“均衡化”那一条写了什么): its opening and what follows
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
 _ITEM_MARK = re.compile(
@@ -223,7 +226,8 @@ class ChatService:
             yield CitationsEvent(Answer(text, citations, status, query=question, confidence=1.0))
             return
         more = None if source is not None else self.continuation(question, history, retriever)
-        if more is not None:  # 具体说说: what follows the last quote in its document
+        more = more or (None if source is not None else self.listed_item(question, history, retriever))
+        if more is not None:  # 具体说说: what follows the last quote in its document; 第三个呢: its third item
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(more[0]))
             yield CitationsEvent(Answer(*more, "answered", query=question, confidence=1.0))
             return
@@ -444,6 +448,31 @@ class ChatService:
                 return cite([(lead(c.metadata, c.section_path), chosen)])
         return None
 
+    def listed_item(
+        self, question: str, history: Sequence[Turn], retriever: HybridRetriever
+    ) -> tuple[str, list[Citation]] | None:
+        """For 第六个是什么 / 那第三条呢 asked alone after one of our answers that listed items one per line: that
+        item, found in its document, with the sentence after its opening. None for any other question, after an
+        answer listing fewer than two items or fewer than asked, or when the item is not found verbatim."""
+        answers = [t.content for t in history if t.role == "assistant"]
+        asked = outline_ordinal(question)
+        if not answers or asked is None or _BARE_ORDINAL_LEAD.sub("", asked[1]):
+            return None
+        listed = [
+            _MARKERS.sub("", line[len(ITEM_INDENT) :]).strip()
+            for line in answers[-1].splitlines()
+            if line.startswith(ITEM_INDENT)
+        ]
+        if len(listed) < 2 or asked[0] > len(listed):
+            return None
+        item = listed[asked[0] - 1]
+        chunk = next((h.chunk for h in retriever.search(item, _SOURCE_PASSAGES) if item in h.chunk.text), None)
+        if chunk is None:
+            return None
+        start = chunk.text.index(item)
+        quote = _whole_sentence(_verbatim(chunk, start, start + len(item)), _NAMED_ITEM_SENTENCES)
+        return cite([(lead(chunk.metadata), [quote])])
+
     def _issued(self, evidence: Evidence) -> Quote | None:
         """For a question asking when a document it names was issued (玉泉区教育十四五规划是哪天发布的): the
         publication line of the first retrieved document whose title holds at least ``_TITLE_SHARE`` of the
@@ -578,14 +607,18 @@ class ChatService:
             note = _other_area(analysis.places, shown[0].region)  # 东河区 asked, 包头市's document shown
             return cite([(hedge + RELATED_TAIL, []), *([(note, [])] if note else []), *lines])
         if len(analysis.places) > 1 and not analysis.asks_source:  # 昆区和康巴什哪个…: each place named, in turn
-            named = [
-                found
-                for place in analysis.places
-                if (found := _about(scored, place)) and self.model.confidence(found, analysis) >= thresholds.region
-            ]
-            if len(named) > 1:
+            named: list[list[Candidate]] = []
+            unsaid: list[str] = []  # a place named whose documents do not say it: said so, not left out
+            for place in analysis.places:
+                found = _about(scored, place)
+                if found and self.model.confidence(found, analysis) >= thresholds.region:
+                    named += [found] if all(found[0] is not f[0] for f in named) else []
+                else:
+                    unsaid.append(place[-1])
+            if len(named) > 1 or (named and unsaid):
                 chars = _quote_chars(len(named))
-                return cite([(region_label(f[0].hit.chunk.metadata), [trim(f[0], analysis, chars)]) for f in named])
+                lines = [(region_label(f[0].hit.chunk.metadata), [trim(f[0], analysis, chars)]) for f in named]
+                return cite([*lines, *((PLACE_UNSAID.format(place=place), []) for place in unsaid)])
         # per region only for a question about a topic, not one asking where something said is written
         regions = [] if evidence.names_place or analysis.asks_source else self._by_region(scored)
         others = [found for found in regions[1:] if self.model.confidence(found, analysis) >= thresholds.region]
@@ -635,6 +668,15 @@ class ChatService:
                 items = [(ITEM_INDENT, [item]) for item in listed]
                 if listed:  # else the sentences chosen under it stay (措施 of a section without item marks)
                     quotes, first = [trim(heading, analysis)], heading.hit.chunk
+            elif (
+                analysis.answer_type == "list"
+                and not nth
+                and not heading_of(chosen[0].text.strip())  # a heading's own items: only as the branch above lists
+                and (listed := self._items_after(chosen[0]))
+            ):
+                # 有哪几个方面: the paragraph read as the answer, and the paragraphs after it list (一是…, 二是…)
+                items = [(ITEM_INDENT, [item]) for item in listed]
+                quotes, first = [trim(chosen[0], analysis)], chosen[0].hit.chunk
             return cite([*caveat, (lead(first.metadata), quotes), *items])
         where = self._heading_line(first, evidence.query)
         return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])
@@ -773,6 +815,37 @@ class ChatService:
                 items[clause.group(0)] = _verbatim(c, at, end)
         return list(items.values())[: self.config.max_items]
 
+    def _items_after(self, candidate: Candidate) -> list[Quote]:
+        """The list the paragraphs right after ``candidate``'s paragraph make (…新目标、新定位、新要求… then 一是更新
+        观念, 二是统筹布局 …): the opening clause of each paragraph numbered on from one with item marks of one kind,
+        at most ``max_items``, paragraphs between them passed over; none when the next paragraph opens with no
+        item mark, or fewer than two are numbered."""
+        chunk = candidate.hit.chunk
+        end = chunk.text.find("\n", candidate.end)
+        end = len(chunk.text) if end < 0 else end  # the passage ends there (read on, the next line is no item)
+        after = chunk.start + end
+        items: list[Quote] = []
+        kind: str | None = None
+        for c in self.document(chunk.doc_id):
+            for at, line in _lines(c.text):
+                if c.start + at <= after:
+                    continue  # before it, or read already (passages may overlap)
+                after = c.start + at
+                mark = _ITEM_MARK.match(line)
+                if mark is None and not items:
+                    return []  # the paragraph after it lists nothing
+                if mark is None:
+                    continue  # what an item says in paragraphs of its own
+                style = next(name for name, value in mark.groupdict().items() if value)
+                kind = kind or style
+                clause = _OPENING_CLAUSE.match(line)
+                if style != kind or _item_number(mark.group(0)) != len(items) + 1 or clause is None:
+                    return items if len(items) >= 2 else []  # another list, or the list ended
+                items.append(_verbatim(c, at, at + len(clause.group(0))))
+                if len(items) == self.config.max_items:
+                    return items
+        return items if len(items) >= 2 else []
+
     def _heading_line(self, chunk: Chunk, question: str) -> list[tuple[str, list[Quote]]]:
         """For a question asking where something is said: the heading it stands under (哪个专栏, 哪一部分, 哪个工程)
         or the document's title line (哪篇报道, 哪个文件), quoted from the passage of the document that holds it, so
@@ -900,6 +973,12 @@ def _inline_items(chunks: list[Chunk], after: int) -> list[Quote]:
             at = start + sentence.index(mark.group(0))
             items.append(_verbatim(chunk, at, end))
     return items
+
+
+def _item_number(mark: str) -> int:
+    """The number an item mark gives (三是 → 3, （四） → 4, 5. → 5)."""
+    numeral = mark.strip("是（()）.．、")
+    return int(numeral) if numeral.isdigit() else CHINESE_DIGITS.find(numeral) + 1
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

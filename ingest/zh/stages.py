@@ -19,6 +19,7 @@ STAGE_WORDS = tuple(word for words in STAGES.values() for word in words)
 _SPANS = {"义务教育": frozenset({"小学", "初中"}), "中小学": frozenset({"小学", "初中", "高中"})}  # covers others
 _CLAUSE = re.compile(r"[^，,；;。：:]+")
 _FIGURE = re.compile(r"\d")
+_TOTAL = re.compile(r"共计|合计|总计|总数|共有|一共")
 
 
 def stage_words_in(text: str) -> list[str]:
@@ -59,3 +60,23 @@ def about_another_stage(asked: frozenset[str], sentence: str) -> bool:
     stage's). False when either names none."""
     named = stages_in(sentence)
     return bool(asked) and bool(named) and not (_widened(named) & _widened(asked))
+
+
+def total_over_stages(asked: frozenset[str], sentence: str) -> bool:
+    """Whether a figure of ``sentence`` is a total over several stages, the one asked among them, and the asked
+    one's own figure is not given (幼儿园 asked: "全区公办中小学、幼儿园、特殊教育学校教师缺编共计719名" does not say
+    幼儿园's part; "中小学、幼儿园共有27所(中学5所…;小学8所…)" says 小学's)."""
+    if len(asked) != 1 or _own_figure(next(iter(asked))).search(sentence):
+        return False
+    wanted = _widened(asked)
+    for clause in _CLAUSE.findall(sentence):
+        named = stages_in(clause)
+        if len(named) >= 2 and _FIGURE.search(clause) and _TOTAL.search(clause) and _widened(named) & wanted:
+            return True
+    return False
+
+
+def _own_figure(stage: str) -> re.Pattern[str]:
+    """A word naming ``stage`` with a figure right after it (小学24所), not inside a longer one (中小学)."""
+    words = "|".join(STAGES[stage])
+    return re.compile(rf"(?<![中初高])(?:{words})[^，,；;。、\d]{{0,2}}\d")

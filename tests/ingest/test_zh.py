@@ -7,7 +7,13 @@ import pytest
 
 from ingest.zh.homophones import PlaceSpeller, TermSpeller
 from ingest.zh.script import to_simplified
-from ingest.zh.stages import about_another_stage, figure_of_another_stage, stage_words_in, stages_in
+from ingest.zh.stages import (
+    about_another_stage,
+    figure_of_another_stage,
+    stage_words_in,
+    stages_in,
+    total_over_stages,
+)
 
 JUNIOR = "小学毕业学生4200名,公办初中只能提供2800个学位,每个年级缺口为1400个,初中学位缺口为4200个。"
 PRIMARY = "公办小学只能提供3800个学位,每个年级缺口1200学位,小学缺口共计7200个学位。"
@@ -34,6 +40,18 @@ def test_a_sentence_about_another_stage_is_recognised_whatever_it_says() -> None
     assert not about_another_stage(asked, "小学一年级有入学需求的适龄儿童5000人")  # 义务教育 covers 小学
     assert not about_another_stage(asked, "逐步实现区域、城乡、校际间优质均衡")  # it names no stage
     assert not about_another_stage(frozenset(), "学前教育在“三抓”上下功夫")  # the question names none
+
+
+def test_a_total_over_several_stages_is_not_one_stages_figure() -> None:
+    total = "全区公办中小学、幼儿园、特殊教育学校教师缺编共计719名。"
+    assert total_over_stages(stages_in("玉泉区幼儿园教师缺编多少人"), total)
+    assert total_over_stages(stages_in("初中专任教师缺编多少"), total)  # 中小学 holds 初中
+    assert not total_over_stages(stages_in("高等教育缺编多少"), total)  # not among them
+    assert not total_over_stages(stages_in("玉泉区教师缺编多少人"), total)  # no stage asked: the total answers
+    assert not total_over_stages(stages_in("幼儿园缺编多少"), "幼儿园教师缺编共计120名,中小学教师缺编599名。")
+    # broken down after the total: the asked stage's own figure is there
+    broken_down = "中小学、幼儿园共有27所,占比近60%(中学5所,占比71.4%;小学8所,占比33.3%;幼儿园14所)。"
+    assert not total_over_stages(stages_in("玉泉区有多少所小学进行了集团化办学"), broken_down)
 
 
 def test_stage_words_leave_out_words_inside_longer_ones() -> None:

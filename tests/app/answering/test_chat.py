@@ -10,6 +10,7 @@ from app.answering.chat import (
     HEDGES,
     NO_SOURCE,
     PER_REGION_HINT,
+    PLACE_UNSAID,
     RELATED_TAIL,
     ChatConfig,
     ChatService,
@@ -168,6 +169,27 @@ class TestExtractiveAnswers:
         # it has four: a fifth is not made up
         fifth = chat.ask("玉泉区家校社协同育人保障体系第五条是什么")
         assert fifth.status == "related" and "五是" not in fifth.answer
+
+    def test_a_list_in_the_paragraphs_after_the_answer_is_given_and_its_items_asked_by_number(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        """乌海's article: an opening paragraph (…新目标、新定位、新要求…), then paragraphs 一是更新观念 … 六是数字赋能:
+        asked which aspects, the six are listed; 第六个是什么 / 那第三个呢 after it are those items, not the opening
+        again."""
+        question = "乌海市推动教育高质量发展有哪几个方面"
+        listed = chat.ask(question)
+        items = [line.strip("　") for line in listed.answer.split("\n")[1:]]
+        assert listed.status == "answered" and len(items) == 6
+        assert items[0].startswith("一是更新观念") and items[5].startswith("六是数字赋能")
+        assert_citations_resolve(listed, service)
+        history = [Turn("user", question), Turn("assistant", listed.answer)]
+        sixth = chat.ask("第六个是什么", history)
+        assert sixth.status == "answered" and "六是数字赋能,将推进教育信息化" in sixth.answer
+        third = chat.ask("那第三个呢", history)
+        assert "三是评价引领" in third.answer and "二是" not in third.answer
+        assert_citations_resolve(third, service)
+        # a seventh is not made up from a list of six
+        assert "七是" not in chat.ask("第七个是什么", history).answer
 
 
 class TestThreeStates:
@@ -342,6 +364,15 @@ class TestJurisdiction:
         lines = text.split("\n")
         assert lines[0].startswith("昆都仑区") and "26%" in lines[0]
         assert lines[1].startswith("康巴什区") and "25%" in lines[1]
+
+    def test_a_place_named_whose_documents_do_not_say_it_is_said_so(self, chat: ChatService) -> None:
+        """昆区和康巴什区…分别: 昆区's 32所 is quoted, and 康巴什区 gets a line saying its documents do not say, not
+        left out as if the answer covered both."""
+        answer = chat.ask("昆区和康巴什区集团化办学分别覆盖多少所学校？")
+        lines = answer.answer.split("\n")
+        assert answer.status == "answered" and lines[0].startswith("昆都仑区") and "32所" in lines[0]
+        assert lines[-1] == PLACE_UNSAID.format(place="康巴什区")
+        assert {c.doc_id[:3] for c in answer.citations} == {"000"}
 
     def test_a_place_outside_the_region_searched_is_refused_with_the_reason(self, chat: ChatService) -> None:
         answer = chat.ask("昆区教育支出占财政支出多少", region="玉泉区")

@@ -238,6 +238,29 @@ class TestQuestionAnalysis:
         assert not analysis.new_figure("2014年在自治区率先通过国家义务教育均衡县验收")
         assert analysis.new_figure("2014年校际差异系数为0.35")
         assert chat.analyse("新建学校一共多少套公寓？", service.retriever).unit == "套"
+        # the noun after 个 is the unit when it is one: 多少个班 asks classes, 几个亿 a sum (0.8亿 is 8000万)
+        classes = chat.analyse("玉泉区规划新建的4所小学每所办多少个班？", service.retriever)
+        assert classes.unit == "班" and not classes.type_match("规划新建小学4所,新增学位7200个;")
+        money = chat.analyse("昆区激励老师的钱是零点几个亿？", service.retriever)
+        assert money.unit == "亿" and money.type_match("每年投入8000万元,重点用于激励一线教师和优秀教师。")
+        assert chat.analyse("新增多少个学位？", service.retriever).unit == "个"
+
+    def test_a_figure_asked_per_unit_is_not_answered_by_a_total(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        each = chat.analyse("玉泉区安全大数据平台上，每个巡检点每个月要巡检几次？", service.retriever)
+        assert not each.type_match("实现安全巡检点不少于2000个,月巡检次数不低于5000次")
+        school = chat.analyse("规划要求每所学校至少建成几个体育特色项目？", service.retriever)
+        assert school.type_match("每所学校建成至少1个体育特色项目。")
+        assert chat.analyse("每个学段至少要上多少课时？", service.retriever).type_match("各学段不少于12课时")
+        # 每个月 is a period, not a unit: a monthly total answers it
+        monthly = chat.analyse("安全大数据平台要求每个月巡检多少次？", service.retriever)
+        assert monthly.type_match("实现安全巡检点不少于2000个,月巡检次数不低于5000次")
+        # one stage asked, and a total over several stages given: not that stage's figure
+        kindergarten = chat.analyse("玉泉区2020年幼儿园教师缺编多少人？", service.retriever)
+        total = "全区公办中小学、幼儿园、特殊教育学校教师缺编共计719名。"
+        assert not kindergarten.type_match(total)
+        assert chat.analyse("玉泉区中小学幼儿园一共缺编多少老师？", service.retriever).type_match(total)
         # a part of a total the question gives: the total, and figures of other units, do not answer
         part = chat.analyse("昆区集团化办学覆盖的那32所学校里，幼儿园有几所？", service.retriever)
         assert not part.new_figure("集团化办学覆盖32所学校(园)、近1000个班,受益学生4万余人")
