@@ -48,6 +48,7 @@ from app.answering.followup import (
     asks_more,
     cites,
     depends_on_history,
+    listed_items,
     only_where_asked,
     previous_quotes,
     quotes_of,
@@ -56,7 +57,7 @@ from app.answering.followup import (
 )
 from app.answering.generators import load_generator
 from app.answering.models import Answer, ChatEvent, Citation, CitationsEvent, Status, TokenEvent, Turn
-from app.answering.outline import children, loose, named_part, outline, which_item
+from app.answering.outline import children, counted_items, counted_list, loose, named_part, outline, which_item
 from app.answering.prompts import render_prompt
 from app.answering.protocols import Generator, GeneratorError
 from app.answering.scope import (
@@ -138,7 +139,6 @@ _MIN_LOCATED = 6  # character pairs: a shorter answer (是的。) is found anywh
 _FIGURES = re.compile(r"\d+(?:\.\d+)?")
 _CLAIM_CHARS = 40  # of a claim quoted back in a refusal
 _BARE_ORDINAL_LEAD = re.compile(r"[\s，,。]|那么|那|然后|还有|再")  # 那第三个呢: nothing but the ordinal asked
-_MARKERS = re.compile(r"\[\d+\]")
 _NAMED_ITEM_SENTENCES = 2  # an item asked by a term it holds (“均衡化”那一条写了什么): its opening and what follows
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
 _ITEM_MARK = re.compile(
@@ -225,8 +225,9 @@ class ChatService:
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(text))
             yield CitationsEvent(Answer(text, citations, status, query=question, confidence=1.0))
             return
-        more = None if source is not None else self.continuation(question, history, retriever)
-        more = more or (None if source is not None else self.listed_item(question, history, retriever))
+        more = None
+        if source is None:
+            more = self.continuation(question, history, retriever) or self.listed_item(question, history, retriever)
         if more is not None:  # 具体说说: what follows the last quote in its document; 第三个呢: its third item
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(more[0]))
             yield CitationsEvent(Answer(*more, "answered", query=question, confidence=1.0))
@@ -255,6 +256,8 @@ class ChatService:
                 status = "answered"  # which item of a part holds it: the outline says, under a quoted term found
             elif self._issued(evidence) is not None:
                 status, confidence = "answered", 1.0  # when a document named was issued: its publication line
+            elif status != "answered" and self._counted_list(evidence) is not None:
+                status, confidence = "answered", 1.0  # 五大工程都有啥: the five lines naming one, in a document
             elif status == "answered" and self._only_a_heading(evidence, scored):
                 status = "related"  # 包头市五大工程是什么, and the best quote is the article's title: it restates it
             query = evidence.query
@@ -458,11 +461,7 @@ class ChatService:
         asked = outline_ordinal(question)
         if not answers or asked is None or _BARE_ORDINAL_LEAD.sub("", asked[1]):
             return None
-        listed = [
-            _MARKERS.sub("", line[len(ITEM_INDENT) :]).strip()
-            for line in answers[-1].splitlines()
-            if line.startswith(ITEM_INDENT)
-        ]
+        listed = listed_items(answers[-1], ITEM_INDENT)
         if len(listed) < 2 or asked[0] > len(listed):
             return None
         item = listed[asked[0] - 1]
@@ -677,6 +676,10 @@ class ChatService:
                 # 有哪几个方面: the paragraph read as the answer, and the paragraphs after it list (一是…, 二是…)
                 items = [(ITEM_INDENT, [item]) for item in listed]
                 quotes, first = [trim(chosen[0], analysis)], chosen[0].hit.chunk
+            if not items and (counted := self._counted_list(evidence)) is not None:
+                return cite(
+                    [(lead(counted[0].candidate.hit.chunk.metadata), []), *((ITEM_INDENT, [q]) for q in counted)]
+                )
             return cite([*caveat, (lead(first.metadata), quotes), *items])
         where = self._heading_line(first, evidence.query)
         return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])
@@ -845,6 +848,23 @@ class ChatService:
                 if len(items) == self.config.max_items:
                     return items
         return items if len(items) >= 2 else []
+
+    def _counted_list(self, evidence: Evidence) -> list[Quote] | None:
+        """For a question naming a list by its count (包头五大工程都有啥, 玉泉区8项重点工程分别是什么): that many lines
+        of the first retrieved document that name one item each (``outline.counted_items``), each quoted up to its
+        first comma; None when the question names no such list or no document has exactly that many."""
+        counted = counted_list(evidence.query)
+        if counted is None or evidence.analysis.asks_source or asked_ordinal(evidence.query):
+            return None
+        for doc_id in dict.fromkeys(hit.chunk.doc_id for hit in evidence.hits):
+            chunks = self.document(doc_id)
+            lines = {c.start + at: (c, at, line) for c in chunks for at, line in _lines(c.text)}
+            found = counted_items([(offset, line) for offset, (_, _, line) in sorted(lines.items())], *counted)
+            if found:
+                return [
+                    _verbatim(chunk, at, at + end - start) for start, end in found for chunk, at, _ in [lines[start]]
+                ]
+        return None
 
     def _heading_line(self, chunk: Chunk, question: str) -> list[tuple[str, list[Quote]]]:
         """For a question asking where something is said: the heading it stands under (哪个专栏, 哪一部分, 哪个工程)

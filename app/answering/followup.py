@@ -258,6 +258,11 @@ def cites(answer: str) -> bool:
     return bool(_MARKER.search(answer))
 
 
+def listed_items(answer: str, indent: str) -> list[str]:
+    """The items ``answer`` listed one per line (the lines opening with ``indent``), without citation marks."""
+    return [_MARKER.sub("", line[len(indent) :]).strip() for line in answer.splitlines() if line.startswith(indent)]
+
+
 def quotes_of(answer: str) -> list[str]:
     """The quotes of ``answer``, in the order it gave them: its text between citation markers, each without the
     label it was led by (玉泉区《…》（2022年7月）：), or whole when the colon may be the quote's own. In an answer

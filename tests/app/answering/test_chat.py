@@ -191,6 +191,23 @@ class TestExtractiveAnswers:
         # a seventh is not made up from a list of six
         assert "七是" not in chat.ask("第七个是什么", history).answer
 
+    def test_a_list_named_by_its_count_is_listed_from_the_lines_naming_its_items(
+        self, chat: ChatService, service: SearchService
+    ) -> None:
+        """包头五大工程都有啥: the article names the five in paragraphs opening 实施“…”工程 (no item marks, no outline):
+        all five, each quoted; 玉泉区8项重点工程 are its 专栏1–8, and 第三个 after them is 专栏3; 十大暖心行动, which no
+        document lists item by item, gets no list."""
+        five = chat.ask("包头五大工程都有啥")
+        items = five.answer.split("\n")[1:]
+        assert five.status == "answered" and len(items) == 5
+        assert items[0].startswith("　实施“强师筑基”工程") and items[4].startswith("　实施“数字赋能”工程")
+        assert_citations_resolve(five, service)
+        eight = chat.ask("玉泉区8项重点工程分别是什么")
+        assert [line.strip("　")[:3] for line in eight.answer.split("\n")[1:]] == [f"专栏{n}" for n in range(1, 9)]
+        third = chat.ask("第三个是什么", [Turn("user", "玉泉区8项重点工程分别是什么"), Turn("assistant", eight.answer)])
+        assert "专栏3:学前教育普惠工程" in third.answer
+        assert "\n　" not in chat.ask("康巴什十大暖心行动具体有哪些").answer  # no ten lines: no list is made up
+
 
 class TestThreeStates:
     @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from app.answering.evidence import (
 from app.answering.extractive import lead, trim
 from app.answering.followup import depends_on_history, only_where_asked, previous_quotes, standalone
 from app.answering.models import Turn
-from app.answering.outline import children, named_part, outline
+from app.answering.outline import children, counted_items, counted_list, named_part, outline
 from app.answering.scope import unknown_places
 from app.service import SearchService
 from bench.calibrate import char_pairs, fit_ranker, fit_weights, near
@@ -655,6 +655,31 @@ class TestOutline:
         assert children(paths, part) == ["(1)学位不足", "(2)教师编制动态调整不完善"]
         assert named_part(paths, "玉泉区规划主要任务的") == ("三、主要任务",)
         assert named_part(paths, "玉泉区规划") is None  # 规划 names no part
+
+    def test_a_list_named_by_its_count_is_the_lines_that_open_alike(self) -> None:
+        """五大工程都有啥: the five lines naming a 工程 and opening alike (实施…), not the title naming the list."""
+        assert counted_list("包头五大工程都有啥") == (5, "工程", "五大工程")
+        assert counted_list("玉泉区8项重点工程分别是什么") == (8, "工程", "8项重点工程")
+        assert counted_list("包头市五大工程是哪五大工程？") == (5, "工程", "五大工程")
+        assert counted_list("鹿城那个五大工程的案例是入选了哪一类？") is None  # not asked what they are
+        lines = list(
+            enumerate(
+                [
+                    "内蒙古包头市:“五大工程”让孩子享有公平优质教育",
+                    "实施“强师筑基”工程,将打造高素质教师队伍作为优质均衡的基点。",
+                    "强化教师队伍建设,实施乡村教师支持计划。",
+                    "实施“课堂提效”工程,将打造高效课堂作为优质均衡的根本。",
+                    "实施“县域联盟”工程,将城乡教育一体化发展作为优质均衡的支撑。",
+                ]
+            )
+        )
+        heads = [(at, at + len(line.split(",")[0])) for at, line in lines[1:] if "工程" in line]
+        assert counted_items(lines, 3, "工程", "五大工程") == heads and len(heads) == 3
+        assert counted_items(lines, 5, "工程", "五大工程") == []  # three, not five: nothing is made up
+        numbered = list(
+            enumerate(["专栏1:思政课程专项工程", "专栏2:学前教育普惠工程", "结对共建提升工程:以区内外结对模式"])
+        )
+        assert [at for at, _ in counted_items(numbered, 2, "工程", "两项工程")] == [0, 1]
 
     def test_an_item_asked_by_number_is_looked_up_in_the_outline(self, chat: ChatService) -> None:
         fifth = chat.ask("玉泉区规划“面临挑战”第(5)条的标题是什么？")
