@@ -106,6 +106,7 @@ HEDGES = {
 }
 RELATED_TAIL = "最相关的内容如下，请对照原文核实："
 PER_REGION_HINT = "各地区的情况不同："
+PAST_THE_LIST = "上一条回答列出的{n}项就是文件中这份清单的全部，没有第{nth}项。最后一项是："
 PLACE_UNSAID = "{place}：文件中没有找到明确的说法。"
 OTHER_AREA_PART = "注意：以下是{quoted}的说法，不是{asked}整体的。"
 OTHER_AREA_WHOLE = "注意：以下是{quoted}的说法，不是专门针对{asked}的。"
@@ -138,6 +139,9 @@ _LOCATED = 0.6
 _MIN_LOCATED = 6  # character pairs: a shorter answer (是的。) is found anywhere
 _FIGURES = re.compile(r"\d+(?:\.\d+)?")
 _CLAIM_CHARS = 40  # of a claim quoted back in a refusal
+_LAST_ITEM = re.compile(
+    r"(?:那|那么)?最后(?:一)?(?:个|条|项|点|部分)(?:是什么|是啥|是哪个|呢|讲了?什么|说了?什么)?[？?。！!]*"
+)
 _BARE_ORDINAL_LEAD = re.compile(r"[\s，,。]|那么|那|然后|还有|再")  # 那第三个呢: nothing but the ordinal asked
 _NAMED_ITEM_SENTENCES = 2  # an item asked by a term it holds (“均衡化”那一条写了什么): its opening and what follows
 # an item opening a paragraph (一是…, （一）…, 1.…) and its opening clause
@@ -148,6 +152,7 @@ _OPENING_CLAUSE = re.compile(r"[^，,：:。；;！？]{2,40}")
 # a list inside a paragraph: its heading sentence (short, no comma) and items opening 一是/一要, 二是/二要 …
 _INLINE_ITEM = re.compile(r"([一二三四五六七八九十])[是要]")
 _CLAUSE_MARK = re.compile(r"[,，;；:：]")
+_CLAUSE_END = re.compile(r"[,，;；、]")  # where a quote too long for a phone may stop
 _INLINE_HEADING = 30  # characters
 _TITLE_SHARE = 0.5  # of the character pairs naming a document in a question that its title holds
 _MIN_INLINE_REFERENCE = 4  # characters of the words naming the list that its heading must hold
@@ -225,12 +230,13 @@ class ChatService:
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(text))
             yield CitationsEvent(Answer(text, citations, status, query=question, confidence=1.0))
             return
-        more = None
+        more: tuple[str, list[Citation], Status] | None = None
         if source is None:
-            more = self.continuation(question, history, retriever) or self.listed_item(question, history, retriever)
+            go_on = self.continuation(question, history, retriever)
+            more = (*go_on, "answered") if go_on else self.listed_item(question, history, retriever)
         if more is not None:  # 具体说说: what follows the last quote in its document; 第三个呢: its third item
             yield from (TokenEvent(piece) for piece in _STREAM_PIECE.findall(more[0]))
-            yield CitationsEvent(Answer(*more, "answered", query=question, confidence=1.0))
+            yield CitationsEvent(Answer(*more, query=question, confidence=1.0 if more[2] == "answered" else 0.0))
             return
         evidence = (question, source) if isinstance(source, Refusal) else self._gather(question, history, region)
         scored: list[Candidate] = []
@@ -453,24 +459,34 @@ class ChatService:
 
     def listed_item(
         self, question: str, history: Sequence[Turn], retriever: HybridRetriever
-    ) -> tuple[str, list[Citation]] | None:
-        """For 第六个是什么 / 那第三条呢 asked alone after one of our answers that listed items one per line: that
-        item, found in its document, with the sentence after its opening. None for any other question, after an
-        answer listing fewer than two items or fewer than asked, or when the item is not found verbatim."""
+    ) -> tuple[str, list[Citation], Status] | None:
+        """For 第六个是什么 / 那第三条呢 / 最后一个呢 asked alone after one of our answers that listed items one per
+        line: that item, found in its document, with the sentence after its opening (``answered``); a number past
+        the list's end is told so, with its last item (``related``). None for any other question, after an answer
+        listing fewer than two items, or when the item is not found verbatim."""
         answers = [t.content for t in history if t.role == "assistant"]
+        listed = listed_items(answers[-1], ITEM_INDENT) if answers else []
         asked = outline_ordinal(question)
-        if not answers or asked is None or _BARE_ORDINAL_LEAD.sub("", asked[1]):
+        if _LAST_ITEM.fullmatch(question.strip()):
+            nth = len(listed)
+        elif asked is not None and not _BARE_ORDINAL_LEAD.sub("", asked[1]):
+            nth = asked[0]
+        else:
             return None
-        listed = listed_items(answers[-1], ITEM_INDENT)
-        if len(listed) < 2 or asked[0] > len(listed):
-            return None
-        item = listed[asked[0] - 1]
+        if len(listed) < 2 or (nth > len(listed) and len(listed) >= self.config.max_items):
+            return None  # a list cut at max_items may have more than it showed
+        item = listed[min(nth, len(listed)) - 1]
         chunk = next((h.chunk for h in retriever.search(item, _SOURCE_PASSAGES) if item in h.chunk.text), None)
         if chunk is None:
             return None
         start = chunk.text.index(item)
         quote = _whole_sentence(_verbatim(chunk, start, start + len(item)), _NAMED_ITEM_SENTENCES)
-        return cite([(lead(chunk.metadata), [quote])])
+        if nth > len(listed):  # 第七个呢 after six: there is none, not a guess
+            return (
+                *cite([(PAST_THE_LIST.format(n=len(listed), nth=nth), []), (lead(chunk.metadata), [quote])]),
+                "related",
+            )
+        return (*cite([(lead(chunk.metadata), [quote])]), "answered")
 
     def _issued(self, evidence: Evidence) -> Quote | None:
         """For a question asking when a document it names was issued (玉泉区教育十四五规划是哪天发布的): the
@@ -916,10 +932,19 @@ _OWN_PLACE_SHARE = 0.5
 
 def _whole_sentence(quote: Quote, sentences: int = 1) -> Quote:
     """``quote`` taken on to the end of the sentence it opens (一是从国家层面 → 一是从国家层面,党中央高度重视教育事业…),
-    or of as many ``sentences``, at most ``_QUOTE_CHARS`` long."""
+    or of as many ``sentences`` as fit in ``_QUOTE_CHARS``; a first sentence longer than that ends at its last
+    clause that fits (not inside a word: …用于保障教)."""
     chunk = quote.candidate.hit.chunk
+    limit = quote.start + _QUOTE_CHARS
     spans = [span for span in split_sentences(chunk.text, quote.start) if chunk.text[span[0] : span[1]].strip()]
-    end = min(spans[:sentences][-1][1] if spans else quote.end, quote.start + _QUOTE_CHARS)
+    ends = [stop for _, stop in spans[:sentences] if stop <= limit]
+    if ends:
+        end = ends[-1]
+    elif spans:
+        clauses = [m.end() for m in _CLAUSE_END.finditer(chunk.text, quote.end, limit)]
+        end = clauses[-1] if clauses else min(spans[0][1], limit)
+    else:
+        end = quote.end
     return _verbatim(chunk, quote.start, max(end, quote.end))
 
 

@@ -9,6 +9,7 @@ import pytest
 from app.answering.chat import (
     HEDGES,
     NO_SOURCE,
+    PAST_THE_LIST,
     PER_REGION_HINT,
     PLACE_UNSAID,
     RELATED_TAIL,
@@ -188,8 +189,12 @@ class TestExtractiveAnswers:
         third = chat.ask("那第三个呢", history)
         assert "三是评价引领" in third.answer and "二是" not in third.answer
         assert_citations_resolve(third, service)
-        # a seventh is not made up from a list of six
-        assert "七是" not in chat.ask("第七个是什么", history).answer
+        # a seventh is not made up from a list of six: it says there are six, and shows the last
+        seventh = chat.ask("第七个是什么", history)
+        assert seventh.status == "related" and seventh.answer.startswith(PAST_THE_LIST.format(n=6, nth=7))
+        assert "六是数字赋能" in seventh.answer and "七是" not in seventh.answer
+        last = chat.ask("最后一个是什么", history)
+        assert last.status == "answered" and "六是数字赋能" in last.answer
 
     def test_a_list_named_by_its_count_is_listed_from_the_lines_naming_its_items(
         self, chat: ChatService, service: SearchService
@@ -206,6 +211,9 @@ class TestExtractiveAnswers:
         assert [line.strip("　")[:3] for line in eight.answer.split("\n")[1:]] == [f"专栏{n}" for n in range(1, 9)]
         third = chat.ask("第三个是什么", [Turn("user", "玉泉区8项重点工程分别是什么"), Turn("assistant", eight.answer)])
         assert "专栏3:学前教育普惠工程" in third.answer
+        # an item quoted with what follows it ends where a sentence or clause does, not inside a word
+        county = chat.ask("第三个是什么", [Turn("user", "包头五大工程都有啥"), Turn("assistant", five.answer)])
+        assert re.search(r"实施“县域联盟”工程,[^\n]*[。，,；;]\[1\]$", county.answer)
         assert "\n　" not in chat.ask("康巴什十大暖心行动具体有哪些").answer  # no ten lines: no list is made up
 
 
