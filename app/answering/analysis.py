@@ -488,12 +488,21 @@ class QuestionAnalysis:
         """Whether ``text`` gives the kind of figure asked for: a number with the unit asked about
         (多少所 → 27所; 多少人 → 719名; 几成 → 85%), or any number when the question names no unit; per unit when
         asked per unit (每所学校几个 → 每所学校建成至少1个, not 新建小学4所)."""
-        ask = split_ask(self.question)[1]
-        if self.asks_number and _ASKS_PER_UNIT.search(ask) and not _STATES_PER_UNIT.search(text):
+        if not self.asks_number:
             return False
-        if self.asks_number and not _ASKS_TOTAL.search(ask) and total_over_stages(self.stages, text):
+        if self._asks_per_unit and not _STATES_PER_UNIT.search(text):
+            return False
+        if not self._asks_total and total_over_stages(self.stages, text):
             return False  # 幼儿园教师缺编多少: 中小学、幼儿园、特殊教育学校教师缺编共计719名 is everyone's
-        return self.asks_number and self._figure_in_unit(self._unmarked(text))
+        return self._figure_in_unit(self._unmarked(text))
+
+    @cached_property
+    def _asks_per_unit(self) -> bool:
+        return _ASKS_PER_UNIT.search(split_ask(self.question)[1]) is not None
+
+    @cached_property
+    def _asks_total(self) -> bool:
+        return _ASKS_TOTAL.search(split_ask(self.question)[1]) is not None
 
     def _figure_in_unit(self, text: str) -> bool:
         if self.unit is None:

@@ -825,7 +825,7 @@ class ChatService:
                 mark = _ITEM_MARK.match(line)
                 if not mark or c.start + at <= chunk.start + start:
                     continue
-                style = next(name for name, value in mark.groupdict().items() if value)
+                style = _mark_style(mark)
                 kind = kind or style
                 clause = _OPENING_CLAUSE.match(line)
                 if style != kind or clause is None or clause.group(0) in items:
@@ -855,7 +855,7 @@ class ChatService:
                     return []  # the paragraph after it lists nothing
                 if mark is None:
                     continue  # what an item says in paragraphs of its own
-                style = next(name for name, value in mark.groupdict().items() if value)
+                style = _mark_style(mark)
                 kind = kind or style
                 clause = _OPENING_CLAUSE.match(line)
                 if style != kind or _item_number(mark.group(0)) != len(items) + 1 or clause is None:
@@ -1018,6 +1018,11 @@ def _inline_items(chunks: list[Chunk], after: int) -> list[Quote]:
             at = start + sentence.index(mark.group(0))
             items.append(_verbatim(chunk, at, end))
     return items
+
+
+def _mark_style(mark: re.Match[str]) -> str:
+    """The kind of item mark matched by ``_ITEM_MARK`` (shi: 一是, paren: （一）, dot: 1.)."""
+    return next(name for name, value in mark.groupdict().items() if value)
 
 
 def _item_number(mark: str) -> int:
