@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import accumulate
 
 from app.answering.analysis import ORDINAL_UNITS, answer_type_of, renumbered, source_asked, without_question_words
 from app.answering.models import Turn
@@ -227,15 +228,22 @@ def _swap_term(previous: str, term: str, tokenizer: ChineseTokenizer) -> str | N
 def _swap_head(previous: str, term: str, tokenizer: ChineseTokenizer) -> str | None:
     """``previous`` with the term ending in ``term``'s head word replaced by ``term``: 艺术技能 for 运动技能, 家庭教育
     for 学校教育 (the head: the last word, or the last two characters of a one-word term). None when ``previous``
-    has no term of the same length and head."""
+    has no term of the same length and head made of whole words, nor a word opening or ending with the head."""
     words = tokenizer.content_words(term)
     head = words[-1] if len(words) > 1 else term[-2:] if len(term) >= _HEADED_TERM else ""
     if len(head) < 2 or len(head) >= len(term) or term in previous:
         return None
+    pieces = tokenizer.cut(previous)
+    bounds = set(accumulate(map(len, pieces), initial=0))
     for match in re.finditer(re.escape(head), previous):
         start = match.end() - len(term)
-        if start >= 0 and re.fullmatch(r"[\u4e00-\u9fff]+", previous[start : match.end()]):
+        # whole words only: 课程思政 does not replace 泉区思政 of 玉泉区思政课
+        if {start, match.end()} <= bounds and re.fullmatch(r"[\u4e00-\u9fff]+", previous[start : match.end()]):
             return previous[:start] + term + previous[match.end() :]
+    # else a word opening or ending with the head: 课程思政 for 思政课
+    for i, word in enumerate(pieces):
+        if word != term and (word.startswith(head) or word.endswith(head)):
+            return "".join(pieces[:i]) + term + "".join(pieces[i + 1 :])
     return None
 
 

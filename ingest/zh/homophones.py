@@ -24,17 +24,29 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 @lru_cache(maxsize=20_000)
 def _sounds(char: str) -> frozenset[str]:
     """Every reading of ``char``, toneless and with the merges applied."""
-    readings = pinyin(char, style=Style.NORMAL, heteronym=True)[0]
-    merged = set()
-    for reading in readings:
-        for pattern, replacement in _MERGES:
-            reading = pattern.sub(replacement, reading)
-        merged.add(reading)
-    return frozenset(merged)
+    return frozenset(_merged(reading) for reading in pinyin(char, style=Style.NORMAL, heteronym=True)[0])
+
+
+def _merged(reading: str) -> str:
+    for pattern, replacement in _MERGES:
+        reading = pattern.sub(replacement, reading)
+    return reading
+
+
+@lru_cache(maxsize=20_000)
+def _term_sounds(term: str) -> tuple[frozenset[str], ...]:
+    """How ``term`` is read as a word: one reading per character, chosen by the phrase (强区 is qiang-qu, though
+    强 alone may be read jiang), with the merges applied."""
+    return tuple(frozenset({_merged(r[0])}) for r in pinyin(term, style=Style.NORMAL))
 
 
 def _sounds_like(run: str, name: str) -> bool:
     return all(_sounds(a) & _sounds(b) for a, b in zip(run, name, strict=True))
+
+
+def _sounds_like_term(run: str, term: str) -> bool:
+    """Whether ``run``, read any way, sounds like ``term`` read as the word it is (建区 is not 强区)."""
+    return all(_sounds(a) & b for a, b in zip(run, _term_sounds(term), strict=True))
 
 
 def _spans(words: list[str]) -> list[tuple[int, int]]:
@@ -123,7 +135,7 @@ class TermSpeller:
         self._by_sound: dict[tuple[str, int], list[str]] = {}
         for term in terms:
             if _TERM_CHARS[0] <= len(term) <= _TERM_CHARS[1] and all(map(_CJK.match, term)):
-                for reading in _sounds(term[0]):
+                for reading in _term_sounds(term)[0]:
                     self._by_sound.setdefault((reading, len(term)), []).append(term)
 
     def __call__(self, text: str) -> str:
@@ -160,7 +172,7 @@ class TermSpeller:
                 t
                 for reading in _sounds(run[0])
                 for t in self._by_sound.get((reading, size), ())
-                if t != run and _one_slip(run, t) and _sounds_like(run, t)
+                if t != run and _one_slip(run, t) and _sounds_like_term(run, t)
             ]
             if alike:
                 return max(alike, key=lambda t: (self.terms[t], t))

@@ -117,6 +117,7 @@ class TestTermSpeller:
             "包头哪家驾校通过率高",  # a dictionary word that sounds like a corpus term (家校)
             "孩子厌学怎么办，老师失德怎么处理",  # rare words, not slips: 厌学 is not 研学, 失德 not 师德
             "美语课怎么上，中介性收费",  # 美语 is a word; 中介性 differs from 综合性 in two characters
+            "康巴什建区哪年",  # 建区 is not 强区: 强 may be read jiang, but not in 强区
         ],
     )
     def test_real_words_are_left_alone(self, speller: TermSpeller, text: str) -> None:

@@ -888,6 +888,8 @@ class TestStoryAndFollowUpDetails:
         assert (
             after("玉泉区学校教育在家校社育人里起啥作用？", "那家庭教育呢") == "玉泉区家庭教育在家校社育人里起啥作用？"
         )
+        # whole words: 课程思政 takes the place of 思政课, not of 泉区思政 (玉泉区 stays whole)
+        assert after("玉泉区思政课标兵要评多少", "那课程思政呢") == "玉泉区课程思政标兵要评多少"
         # a stage is a stage, not a term: 中小学 is replaced whole
         assert after("玉泉区现在有多少所中小学？", "那幼儿园有几所") == "玉泉区现在有多少所幼儿园。有几所"
 
