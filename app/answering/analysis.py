@@ -28,7 +28,7 @@ AnswerType = Literal["number", "date", "time", "list", "procedure", "location", 
 # a phone number, website or account asked for (电话是多少, 网址是什么): only the number or address itself answers
 # a phone number or website asked for; a hotline's name (热线叫什么: “青春导航”) is a name, not a number
 _ASKS_CONTACT = re.compile(
-    r"(?:电话|热线|号码)(?:号码?)?是?(?:多少|什么|啥|几)|(?:网址|网站|邮箱|公众号|小程序)(?:是|叫)?(?:多少|什么|啥)|"
+    r"(?:电话|热线|号码)(?:号码?)?是?(?:多少|什么|啥|几)|(?:网址|网站|邮箱|公众号|小程序)(?:是|叫)?(?:多少|什么|啥)|(?:号码|网址)[？?]?$|"
     r"联系方式|怎么联系|打什么电话"
 )
 _CONTACT = re.compile(
@@ -36,6 +36,12 @@ _CONTACT = re.compile(
     r"[a-zA-Z0-9-]+\.(?:cn|com|org|net|gov)|@[a-zA-Z0-9]|(?:公众号|小程序|APP)[“「\"][^”」\"]+"
 )
 # how long something lasts in a period (每天运动多久): a duration, answered by 每天一小时 — not a date
+# an amount of money asked by its name (学费多少, 租金多少, 安家补贴给多少): stated in 元, not by a share or a count
+_ASKS_MONEY = re.compile(
+    r"(?:费|租金|工资|薪酬|薪资|补贴|补助|奖金|奖励|拨款|资金|经费|专款)[^，,。？?]{0,6}?(?:是|有|要|给|大概|大约|一共|共|能)?"
+    r"(?:多少|几)(?!个|所|名|人|项|成|倍|次|年|天)"
+)
+_ASKS_CHANGE_OR_SHARE = re.compile(r"增长|增加|提高|涨|占|比例|比重|百分|率")  # 经费增长多少: a rate, not 元
 _ASKS_DURATION = re.compile(r"(?:每天|每日|每周|每次|每节|一次|一天|一周)[^，,。？?]{0,8}多(?:久|长时间)(?!一次)")
 # the steps, procedure or papers of doing something (审批程序, 具体流程, 要走哪些步骤, 要带什么材料): answered by steps
 # and papers named, not by the sentence saying the thing is done
@@ -150,14 +156,15 @@ _GRAINS = (
 )
 # a figure per unit (每所学校几个, 分到每个老师头上多少): a total (4所, 2000个巡检点) does not say it; 每月 is a period
 _PER_UNIT = r"(?:每(?:一)?(?:个|所|名|位|间|家|户|人|校|班|生|学段|年级)(?!月|年|学期|周|天|日|季度))"
-_ASKS_PER_UNIT = re.compile(_PER_UNIT)
+_ASKS_PER_UNIT = re.compile(rf"{_PER_UNIT}|一个?人(?=[^，,。？?]{{0,6}}(?:多少|几))")  # 补贴一个人给多少钱
 _ASKS_TOTAL = re.compile(r"一共|总共|合计|总计|共计|加起来|总数")
 _STATES_PER_UNIT = re.compile(rf"{_PER_UNIT}|各(?:学段|校|班|年级|所|学校)|[人生校班户]均|单个|平均")
 _ASKS_OFTEN = re.compile(r"多久|多长时间一次|几年一次|一年几次|隔多久|多少年一次|频率|周期")
 _LIST = re.compile(r"[、；;]|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][）)]")
 _QUOTED_ITEMS = re.compile(r"[”」》]\s*[“「《、，,和及与]")  # “网上办”“掌上办”, 《…》《…》: items side by side
 _ASKS_SCHOOLS = re.compile(
-    r"哪[几两三四五六七八九十\d]*所|哪些(?:学校|中学|小学|幼儿园|名校)|(?:学校|中学|小学|幼儿园|名校|名园)都?有哪些"
+    r"哪[几两三四五六七八九十\d]*所|哪些(?:学校|中学|小学|幼儿园|名校)|(?:学校|中学|小学|幼儿园|名校|名园)都?有哪些|"
+    r"(?:学校|中学|小学|幼儿园|名校|名园)(?:的|都|分别)?(?:名单|名字|名称|叫什么|叫啥)"
 )
 # a school by its name (第三小学, 包钢一中, 二十七中, 清华附中, 方圆中学), not a kind of school (公办幼儿园, 新建小学)
 _NUMBERED_SCHOOL = re.compile(
@@ -577,6 +584,8 @@ def school_names(text: str) -> list[str]:
             continue
         if m.group() == "小学" and before[-1] == "中":  # 中小学
             continue
+        if m.group() == "中学" and before[-1] in "高初" and text[m.end() : m.end() + 1] == "校":  # 高中学校
+            continue
         if not any(name in text[max(0, m.start() - 4) : m.end()] for name in names):
             names.append(before + m.group())
     return names
@@ -770,6 +779,18 @@ def _asked_noun(ask: str, tokenizer: ChineseTokenizer) -> str | None:
     return None
 
 
+def asked_unit(ask: str) -> str | None:
+    """The unit the figure asked for is stated in: 成 for a share (比例是多少, 占几成: a percentage answers), 小时 for a
+    duration, the unit after 多少/几 (多少所, 几个亿), 钱 for money asked by its name (学费多少), else None."""
+    if _ASKS_SHARE.search(ask):
+        return "成"
+    if _ASKS_DURATION.search(ask):
+        return "小时"
+    if unit := _ASKED_UNIT.search(ask):
+        return unit.group(1)
+    return "钱" if _ASKS_MONEY.search(ask) and not _ASKS_CHANGE_OR_SHARE.search(ask) else None
+
+
 def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon) -> QuestionAnalysis:
     keyword = retriever.index.keyword_index
     context, ask = split_ask(question)
@@ -781,14 +802,12 @@ def analyse_question(question: str, retriever: HybridRetriever, lexicon: Lexicon
         if len(forms[0]) == 1 and not forms[0].isdigit():
             weight *= _SINGLE_CHAR_WEIGHT
         concepts.append(Concept(forms, weight, any(keyword.has_term(f) for f in forms), share < 1.0))
-    unit = _ASKED_UNIT.search(ask)
-    asks_share = _ASKS_SHARE.search(ask) is not None
     return QuestionAnalysis(
         question=question,
         concepts=tuple(concepts),
         places=tuple(retriever.named_places(question)),
         answer_type=answer_type_of(ask),
-        unit="成" if asks_share else "小时" if _ASKS_DURATION.search(ask) else unit.group(1) if unit else None,
+        unit=asked_unit(ask),
         bigrams=content_bigrams(retriever.gazetteer.strip_places(ask)),
         years=tuple(dict.fromkeys(_YEAR.findall(ask))),
         asks_source=source_asked(ask) is not None,

@@ -672,8 +672,17 @@ class ChatService:
             items: list[tuple[str, list[Quote]]] = []
             nth = asked_ordinal(evidence.query)  # 第五条是什么: that item alone
             heading = scored[0] if nth and heading_of(scored[0].text.strip()) else chosen[0]
+            count = analysis.asked_count if _lists_items(analysis) and not nth else None
+            # 面临哪五个挑战: of the headings chosen, the one with that many items under it (3.面临挑战, not the
+            # (二)…面临形势 above it), whichever sentence the model found as likely
+            fitting = (
+                [c for c in chosen if heading_of(c.text.strip()) and len(self._listed_under(c)) == count]
+                if count
+                else []
+            )
+            heading = fitting[0] if fitting else heading
             if (
-                (len(chosen) == 1 or heading is scored[0])
+                (len(chosen) == 1 or heading is scored[0] or bool(fitting))
                 and _lists_items(analysis)
                 and heading_of(heading.text.strip())
             ):

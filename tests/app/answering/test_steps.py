@@ -192,6 +192,7 @@ class TestQuestionAnalysis:
             ("在全区中小学幼儿园扎实开展民族团结进步教育", []),
             ("建立区级领导包联学校制度", []),
             ("市教育局将各区小学毕业生按全市统筹入学", []),
+            ("鼓励全区高中学校多样化特色化发展", []),  # 高中 + 学校, not a 中学 named 区高
         ],
     )
     def test_a_school_is_named_by_its_name_not_its_kind(self, text: str, names: list[str]) -> None:
@@ -204,6 +205,11 @@ class TestQuestionAnalysis:
         listed = chat.analyse("康巴什有哪些学校获评市级民族团结进步先进学校？", service.retriever)
         assert listed.type_match("康巴什区第三小学等6所学校荣获市级民族团结进步先进学校")
         assert not listed.type_match("“优质学校+新建学校”、“优质学校+薄弱学校”的办学模式")
+        # a list of schools' names, or what schools are called: the documents name none of these, and a sentence
+        # on the kind (探索综合高中、特色高中; 鼓励全区高中学校: 高中 + 学校, no school) or the count does not answer
+        for question in ("昆区32所集团化学校名单", "玉泉区新建的4所小学叫什么名字", "玉泉区特色高中有哪几所"):
+            assert chat.analyse(question, service.retriever).asks_schools
+            assert chat.ask(question).status != "answered"
 
     def test_lists_and_frequencies_are_recognised(self, chat: ChatService, service: SearchService) -> None:
         ways = chat.analyse("乌海“一次办”要实现哪几种办事方式？", service.retriever)
@@ -244,6 +250,14 @@ class TestQuestionAnalysis:
         money = chat.analyse("昆区激励老师的钱是零点几个亿？", service.retriever)
         assert money.unit == "亿" and money.type_match("每年投入8000万元,重点用于激励一线教师和优秀教师。")
         assert chat.analyse("新增多少个学位？", service.retriever).unit == "个"
+        # money asked by its name is stated in 元: a share or a date on the topic does not say it
+        rent = chat.analyse("康巴什青年教师公寓租金多少", service.retriever)
+        assert rent.unit == "钱" and not rent.type_match("2023年6月和7月,青年教师分两批取得入住公寓的钥匙。")
+        fee = chat.analyse("玉泉区民办初中学费多少", service.retriever)
+        assert not fee.type_match("小学仍有37%的毕业生选择在民办初中就读。")
+        assert fee.type_match("保教费每月1200元")
+        # how much it grows is a rate, not a sum
+        assert chat.analyse("昆区教育经费投入每年增长多少", service.retriever).unit is None
 
     def test_a_figure_asked_per_unit_is_not_answered_by_a_total(
         self, chat: ChatService, service: SearchService
@@ -253,6 +267,9 @@ class TestQuestionAnalysis:
         school = chat.analyse("规划要求每所学校至少建成几个体育特色项目？", service.retriever)
         assert school.type_match("每所学校建成至少1个体育特色项目。")
         assert chat.analyse("每个学段至少要上多少课时？", service.retriever).type_match("各学段不少于12课时")
+        # 一个人 asks per person: a yearly total for all does not say it
+        person = chat.analyse("昆区优秀人才引进补贴一个人给多少钱", service.retriever)
+        assert not person.type_match("区政府每年安排专项资金近1000万元用于优秀教育教学人才的引进、激励和生活补助")
         # 每个月 is a period, not a unit: a monthly total answers it
         monthly = chat.analyse("安全大数据平台要求每个月巡检多少次？", service.retriever)
         assert monthly.type_match("实现安全巡检点不少于2000个,月巡检次数不低于5000次")
@@ -386,6 +403,9 @@ class TestQuestionAnalysis:
         site = chat.analyse("包头教育云平台的网址是什么？", service.retriever)
         assert not site.type_match("建成包头教育云平台,开设覆盖全市中小学校的“同频互动课堂”")
         assert site.type_match("登录www.btedu.cn") and site.type_match("关注公众号“包头教育”")
+        # typed as a search, no question word: 号码 at the end asks for the number
+        terse = chat.analyse("包头青春导航心理热线号码", service.retriever)
+        assert not terse.type_match("开设“青春导航”心理健康公益热线。") and terse.type_match("拨打12345。")
         # a question whether there is one asks yes or no, and is answered by the sentence saying so
         assert answer_type_of("市里有没有心理方面的热线？") == "yesno"
         # a hotline's name asked for is a name, answered by it ("青春导航"), not a number
