@@ -195,6 +195,10 @@ class TestExtractiveAnswers:
         assert "六是数字赋能" in seventh.answer and "七是" not in seventh.answer
         last = chat.ask("最后一个是什么", history)
         assert last.status == "answered" and "六是数字赋能" in last.answer
+        # asked to be told about it (outsider probe, session 14: 第三个具体说啥 matched 第三批 elsewhere)
+        for question in ("第三个具体说啥", "第三个主要讲什么", "第三个具体讲讲"):
+            told = chat.ask(question, history)
+            assert told.status == "answered" and "三是评价引领" in told.answer and "二是" not in told.answer
 
     def test_a_list_named_by_its_count_is_listed_from_the_lines_naming_its_items(
         self, chat: ChatService, service: SearchService
