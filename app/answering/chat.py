@@ -266,6 +266,8 @@ class ChatService:
                 status, confidence = "answered", 1.0  # 五大工程都有啥: the five lines naming one, in a document
             elif status == "answered" and self._only_a_heading(evidence, scored):
                 status = "related"  # 包头市五大工程是什么, and the best quote is the article's title: it restates it
+            elif status == "answered" and self._not_for_the_places_asked(evidence, scored):
+                status = "related"  # a place named and not answered, or a city answered for by one district
             query = evidence.query
             refusal = None
             if status == "refused":
@@ -596,8 +598,15 @@ class ChatService:
         confident enough on their own (``thresholds.region``)."""
         analysis = evidence.analysis
         thresholds = self.model.thresholds
+        hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
+        if len(analysis.places) > 1 and not analysis.asks_source:  # 昆区和康巴什哪个…: each place named, in turn
+            named, unsaid = self._per_place(scored, analysis)
+            if len(named) > 1 or (named and unsaid):
+                chars = _quote_chars(len(named))
+                lines = [(region_label(f[0].hit.chunk.metadata), [trim(f[0], analysis, chars)]) for f in named]
+                hedged = [(hedge + RELATED_TAIL, [])] if status == "related" else []
+                return cite([*hedged, *lines, *((PLACE_UNSAID.format(place=place), []) for place in unsaid)])
         if status == "related":
-            hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
             shown = _distinct(scored)[:_RELATED_QUOTES]
             if not evidence.names_place:  # and the closest sentence of other regions that are about it
                 shown_regions = {c.region for c in shown}
@@ -621,19 +630,6 @@ class ChatService:
             ]
             note = _other_area(analysis.places, shown[0].region)  # 东河区 asked, 包头市's document shown
             return cite([(hedge + RELATED_TAIL, []), *([(note, [])] if note else []), *lines])
-        if len(analysis.places) > 1 and not analysis.asks_source:  # 昆区和康巴什哪个…: each place named, in turn
-            named: list[list[Candidate]] = []
-            unsaid: list[str] = []  # a place named whose documents do not say it: said so, not left out
-            for place in analysis.places:
-                found = _about(scored, place)
-                if found and self.model.confidence(found, analysis) >= thresholds.region:
-                    named += [found] if all(found[0] is not f[0] for f in named) else []
-                else:
-                    unsaid.append(place[-1])
-            if len(named) > 1 or (named and unsaid):
-                chars = _quote_chars(len(named))
-                lines = [(region_label(f[0].hit.chunk.metadata), [trim(f[0], analysis, chars)]) for f in named]
-                return cite([*lines, *((PLACE_UNSAID.format(place=place), []) for place in unsaid)])
         # per region only for a question about a topic, not one asking where something said is written
         regions = [] if evidence.names_place or analysis.asks_source else self._by_region(scored)
         others = [found for found in regions[1:] if self.model.confidence(found, analysis) >= thresholds.region]
@@ -708,6 +704,34 @@ class ChatService:
             return cite([*caveat, (lead(first.metadata), quotes), *items])
         where = self._heading_line(first, evidence.query)
         return cite([*caveat, (lead(first.metadata, first.section_path), quotes), *where])
+
+    def _per_place(
+        self, scored: list[Candidate], analysis: QuestionAnalysis
+    ) -> tuple[list[list[Candidate]], list[str]]:
+        """For a question naming several places: the candidates of each place whose documents say it (confident
+        enough on their own, ``thresholds.region``), and the places whose documents do not."""
+        named: list[list[Candidate]] = []
+        unsaid: list[str] = []  # a place named whose documents do not say it: said so, not left out
+        for place in analysis.places:
+            found = _about(scored, place)
+            if found and self.model.confidence(found, analysis) >= self.model.thresholds.region:
+                named += [found] if all(found[0] is not f[0] for f in named) else []
+            else:
+                unsaid.append(place[-1])
+        return named, unsaid
+
+    def _not_for_the_places_asked(self, evidence: Evidence, scored: list[Candidate]) -> bool:
+        """Whether the answer would leave a place the question names unanswered (东胜区和康巴什区哪个投入多: nothing
+        on 东胜区), or speak for a city asked about with one of its districts' documents only (呼和浩特市的规划目标:
+        玉泉区's plan): the documents discuss it, they do not answer the question as asked."""
+        analysis = evidence.analysis
+        if analysis.asks_source or not analysis.places:
+            return False
+        if len(analysis.places) > 1:
+            named, unsaid = self._per_place(scored, analysis)
+            return bool(named and unsaid)
+        first = choose(_own_place_first(scored), analysis, self.model.thresholds.extra)[0]
+        return bool(_other_area(analysis.places, first.region))
 
     def _only_a_heading(self, evidence: Evidence, scored: list[Candidate]) -> bool:
         """Whether the answer would quote only a heading or title line (no sentence of its own) that is not what is

@@ -360,10 +360,14 @@ class TestJurisdiction:
 
     def test_a_quote_about_another_area_than_asked_says_so(self, chat: ChatService) -> None:
         """A city asked about, a district's document quoted (and the other way round): the answer says whose
-        figure it is, before the quote (the 26% is 昆区's, 10 points above the city's)."""
+        figure it is, before the quote (the 26% is 昆区's, 10 points above the city's) — and it is `related`: the
+        documents do not give the city's own figure (outsider probe, session 14: 呼和浩特市的规划目标 was answered
+        with 玉泉区's plan)."""
         city = chat.ask("包头市教育支出占公共预算多少")
-        assert city.answer.startswith("注意：以下是昆都仑区的说法，不是包头市整体的。") and "26%" in city.answer
-        assert not chat.ask("昆区教育支出占公共预算多少").answer.startswith("注意")
+        assert city.status == "related" and "26%" in city.answer
+        assert city.answer.split("\n")[1] == "注意：以下是昆都仑区的说法，不是包头市整体的。"
+        district = chat.ask("昆区教育支出占公共预算多少")
+        assert district.status == "answered" and not district.answer.startswith("注意")
 
     def test_a_district_only_its_city_speaks_of_is_not_answered(self, chat: ChatService) -> None:
         """青山区 asked, only 包头市's document speaks: the city's figure (20个教育集团) is shown as related,
@@ -396,12 +400,16 @@ class TestJurisdiction:
 
     def test_a_place_named_whose_documents_do_not_say_it_is_said_so(self, chat: ChatService) -> None:
         """昆区和康巴什区…分别: 昆区's 32所 is quoted, and 康巴什区 gets a line saying its documents do not say, not
-        left out as if the answer covered both."""
+        left out as if the answer covered both; and the question is not answered as asked, so it is `related`
+        (outsider probe, session 14: 东胜区和康巴什区哪个教育投入多 was `answered`)."""
         answer = chat.ask("昆区和康巴什区集团化办学分别覆盖多少所学校？")
         lines = answer.answer.split("\n")
-        assert answer.status == "answered" and lines[0].startswith("昆都仑区") and "32所" in lines[0]
+        assert answer.status == "related" and lines[0].startswith("未能确认")
+        assert lines[1].startswith("昆都仑区") and "32所" in lines[1]
         assert lines[-1] == PLACE_UNSAID.format(place="康巴什区")
         assert {c.doc_id[:3] for c in answer.citations} == {"000"}
+        compared = chat.ask("东胜区和康巴什区哪个教育投入多？")
+        assert compared.status == "related" and compared.answer.split("\n")[-1] == PLACE_UNSAID.format(place="东胜区")
 
     def test_a_place_outside_the_region_searched_is_refused_with_the_reason(self, chat: ChatService) -> None:
         answer = chat.ask("昆区教育支出占财政支出多少", region="玉泉区")
