@@ -149,6 +149,8 @@ _ITEM_MARK = re.compile(
     r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
 )
 _OPENING_CLAUSE = re.compile(r"[^，,：:。；;！？]{2,40}")
+# a paragraph opening with a short sentence of its own that names it, then its body (全区幼儿园布局改善项目。“十四五”…)
+_LEAD_SENTENCE = re.compile(r"[^，,：:。；;！？]{2,16}(?=。.)")
 # a list inside a paragraph: its heading sentence (short, no comma) and items opening 一是/一要, 二是/二要 …
 _INLINE_ITEM = re.compile(r"([一二三四五六七八九十])[是要]")
 _CLAUSE_MARK = re.compile(r"[,，;；:：]")
@@ -849,14 +851,21 @@ class ChatService:
     def _items_under(self, chunk: Chunk, start: int) -> list[Quote]:
         """The items a heading quoted as an answer announces (三、实施“六大工程”…: 一是实施领航工程, 二是实施启航工程
         …): the opening clause of each paragraph under it that opens with an item mark of the first kind found
-        there (一是, （一）, 1.), in order, at most ``max_items``."""
+        there (一是, （一）, 1.), in order, at most ``max_items``. Under a heading with no item marks below it, the
+        paragraphs that open with a short sentence naming them, when there are two or more (专栏3:学前教育普惠工程:
+        全区幼儿园布局改善项目。… 实施3+X管理模式。… 完善区级培训体系。…)."""
         under = [c for c in self.document(chunk.doc_id) if c.start >= chunk.start and c.section == chunk.section]
         items: dict[str, Quote] = {}
+        named: dict[str, Quote] = {}
         kind: str | None = None
         for c in under:
             for at, line in _lines(c.text):
+                if c.start + at <= chunk.start + start:
+                    continue
                 mark = _ITEM_MARK.match(line)
-                if not mark or c.start + at <= chunk.start + start:
+                if not mark:
+                    if lead := _LEAD_SENTENCE.match(line):
+                        named.setdefault(lead.group(0), _verbatim(c, at, at + len(lead.group(0))))
                     continue
                 style = _mark_style(mark)
                 kind = kind or style
@@ -865,7 +874,8 @@ class ChatService:
                     continue
                 end = at + len(clause.group(0))
                 items[clause.group(0)] = _verbatim(c, at, end)
-        return list(items.values())[: self.config.max_items]
+        listed = items or (named if len(named) > 1 else {})
+        return list(listed.values())[: self.config.max_items]
 
     def _items_after(self, candidate: Candidate) -> list[Quote]:
         """The list the paragraphs right after ``candidate``'s paragraph make (…新目标、新定位、新要求… then 一是更新

@@ -750,6 +750,19 @@ class TestOutline:
         answer = chat.ask("玉泉区面临哪五个挑战")
         assert "(1)学位不足" in answer.answer and "(5)教育发展水平相对较低" in answer.answer
 
+    def test_a_column_lists_the_paragraphs_named_under_it(self, chat: ChatService) -> None:
+        """专栏3 has no item marks under it; its paragraphs open with a short sentence naming them (全区幼儿园布局改善
+        项目。…): asked what it holds, those are listed, not the heading alone (outsider probe, session 14)."""
+        answer = chat.ask("专栏3的内容是什么？")
+        lines = answer.answer.split("\n")
+        assert answer.status == "answered" and lines[0].endswith("专栏3:学前教育普惠工程[1]")
+        assert [line.strip("　").split("[")[0] for line in lines[1:]] == [
+            "全区幼儿园布局改善项目",
+            "农村幼儿园“双基”提升项目",
+            "实施3+X管理模式",
+            "完善区级培训体系",
+        ]
+
     @pytest.mark.parametrize(
         ("numeral", "number"), [("五", 5), ("十", 10), ("十三", 13), ("二十", 20), ("二十三", 23), ("12", 12)]
     )
