@@ -149,6 +149,11 @@ _ITEM_MARK = re.compile(
     r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
 )
 _OPENING_CLAUSE = re.compile(r"[^，,：:。；;！？]{2,40}")
+# a heading's numbering, before the words that name the part (四、保障措施, (一)强化组织保障, 专栏3:学前教育普惠工程)
+_HEADING_MARK = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|专栏\d+[:：]?)\s*"
+)
+_PART_WORDS = 4  # characters: the fewest of a heading's words that name a part when a question holds them
 # a paragraph opening with a short sentence of its own that names it, then its body (全区幼儿园布局改善项目。“十四五”…)
 _LEAD_SENTENCE = re.compile(r"[^，,：:。；;！？]{2,16}(?=。.)")
 # a list inside a paragraph: its heading sentence (short, no comma) and items opening 一是/一要, 二是/二要 …
@@ -266,6 +271,8 @@ class ChatService:
                 status, confidence = "answered", 1.0  # when a document named was issued: its publication line
             elif status != "answered" and self._counted_list(evidence) is not None:
                 status, confidence = "answered", 1.0  # 五大工程都有啥: the five lines naming one, in a document
+            elif status != "answered" and self._part_named(evidence, scored) is not None:
+                status, confidence = "answered", 1.0  # 保障措施有哪几个方面: the items under the heading 四、保障措施
             elif status == "answered" and self._only_a_heading(evidence, scored):
                 status = "related"  # 包头市五大工程是什么, and the best quote is the article's title: it restates it
             elif status == "answered" and self._not_for_the_places_asked(evidence, scored):
@@ -678,6 +685,8 @@ class ChatService:
                 if count
                 else []
             )
+            if not fitting and (part := self._part_named(evidence, scored)) is not None:
+                fitting = [part]  # 保障措施有哪几个方面: the heading the question names, whatever else ranks first
             heading = fitting[0] if fitting else heading
             if (
                 (len(chosen) == 1 or heading is scored[0] or bool(fitting))
@@ -908,6 +917,21 @@ class ChatService:
                     return items
         return items if len(items) >= 2 else []
 
+    def _part_named(self, evidence: Evidence, scored: list[Candidate]) -> Candidate | None:
+        """For a list question naming a part of a document by its heading's words (玉泉区规划的保障措施有哪几个方面,
+        主要任务有哪些): the best candidate that is that heading, with two or more items under it — and none of them
+        named in the question too (基本原则“坚持改革创新”点了哪些领域 asks within that item); else None."""
+        if evidence.analysis.answer_type != "list" or evidence.analysis.asks_source or asked_ordinal(evidence.query):
+            return None
+        for c in scored:
+            words = _part_words(c.text)
+            if not heading_of(c.text.strip()) or len(words) < _PART_WORDS or words not in evidence.query:
+                continue
+            items = [_part_words(q.text) for q in self._listed_under(c)]
+            if len(items) > 1 and not any(len(item) > 1 and item in evidence.query for item in items):
+                return c
+        return None
+
     def _counted_list(self, evidence: Evidence) -> list[Quote] | None:
         """For a question naming a list by its count (包头五大工程都有啥, 玉泉区8项重点工程分别是什么): that many lines
         of the first retrieved document that name one item each (``outline.counted_items``), each quoted up to its
@@ -1072,6 +1096,12 @@ def _item_number(mark: str) -> int:
     """The number an item mark gives (三是 → 3, （四） → 4, 5. → 5)."""
     numeral = mark.strip("是（()）.．、")
     return int(numeral) if numeral.isdigit() else CHINESE_DIGITS.find(numeral) + 1
+
+
+def _part_words(text: str) -> str:
+    """The words naming a part of a document in its heading or item line, without numbering or dashes (四、保障措施:
+    保障措施; ——坚持改革创新: 坚持改革创新)."""
+    return _HEADING_MARK.sub("", text.strip()).strip("—-　 ")
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

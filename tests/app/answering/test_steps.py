@@ -750,6 +750,17 @@ class TestOutline:
         answer = chat.ask("玉泉区面临哪五个挑战")
         assert "(1)学位不足" in answer.answer and "(5)教育发展水平相对较低" in answer.answer
 
+    def test_a_part_named_by_its_heading_lists_its_items(self, chat: ChatService) -> None:
+        """保障措施有哪几个方面: the heading 四、保障措施 ranks below a sentence on 党建, but the question names it, so its
+        three items are listed (it was `related`, quoting one; outsider probe, session 14). A question naming one
+        of the items too asks within that item, not for the list."""
+        answer = chat.ask("玉泉区十四五规划的保障措施有哪几个方面？")
+        lines = [line.strip("　").split("[")[0] for line in answer.answer.split("\n")]
+        assert answer.status == "answered" and lines[0].endswith("四、保障措施")
+        assert lines[1:] == ["(一)强化组织保障", "(二)强化经费保障", "(三)强化实施保障"]
+        within = chat.ask("玉泉区规划基本原则“坚持改革创新”点了哪些重点领域？")
+        assert "——坚持改革创新" in within.answer and "坚持党的领导" not in within.answer
+
     def test_a_column_lists_the_paragraphs_named_under_it(self, chat: ChatService) -> None:
         """专栏3 has no item marks under it; its paragraphs open with a short sentence naming them (全区幼儿园布局改善
         项目。…): asked what it holds, those are listed, not the heading alone (outsider probe, session 14)."""
