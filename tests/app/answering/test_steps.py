@@ -751,9 +751,9 @@ class TestOutline:
         assert "(1)学位不足" in answer.answer and "(5)教育发展水平相对较低" in answer.answer
 
     def test_a_part_named_by_its_heading_lists_its_items(self, chat: ChatService) -> None:
-        """保障措施有哪几个方面: the heading 四、保障措施 ranks below a sentence on 党建, but the question names it, so its
-        three items are listed (it was `related`, quoting one; outsider probe, session 14). A question naming one
-        of the items too asks within that item, not for the list."""
+        """保障措施有哪几个方面: the heading 四、保障措施 ranks below a sentence on 党建, but the question names
+        it, so its three items are listed (it was `related`, quoting one; outsider probe, session 14). A
+        question naming one of the items too asks within that item, not for the list."""
         answer = chat.ask("玉泉区十四五规划的保障措施有哪几个方面？")
         lines = [line.strip("　").split("[")[0] for line in answer.answer.split("\n")]
         assert answer.status == "answered" and lines[0].endswith("四、保障措施")
