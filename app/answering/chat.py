@@ -613,7 +613,7 @@ class ChatService:
             if len(named) > 1 or (named and unsaid):
                 chars = _quote_chars(len(named))
                 lines = [(region_label(f[0].hit.chunk.metadata), [trim(f[0], analysis, chars)]) for f in named]
-                hedged = [(hedge + RELATED_TAIL, [])] if status == "related" else []
+                hedged: list[tuple[str, list[Quote]]] = [(hedge + RELATED_TAIL, [])] if status == "related" else []
                 return cite([*hedged, *lines, *((PLACE_UNSAID.format(place=place), []) for place in unsaid)])
         if status == "related":
             shown = _distinct(scored)[:_RELATED_QUOTES]
@@ -685,8 +685,8 @@ class ChatService:
                 if count
                 else []
             )
-            if not fitting and (part := self._part_named(evidence, scored)) is not None:
-                fitting = [part]  # 保障措施有哪几个方面: the heading the question names, whatever else ranks first
+            if not fitting and (named_part := self._part_named(evidence, scored)) is not None:
+                fitting = [named_part]  # 保障措施有哪几个方面: the heading the question names, whatever ranks first
             heading = fitting[0] if fitting else heading
             if (
                 (len(chosen) == 1 or heading is scored[0] or bool(fitting))
