@@ -245,7 +245,8 @@ _ASKS_ISSUED = re.compile(
 )
 # when a document was issued, asked of the document itself (玉泉区教育十四五规划是哪天发布的): the words before name it
 _ASKS_ISSUED_WHEN = re.compile(
-    r"(?:是|在)?(?:哪年|哪一年|什么时候|啥时候|何时|哪天|几月)[^，,。？?]{0,4}(?:印发|发布|公布|发)的?"
+    r"(?:是|在|由)?(?:哪年|哪一年|什么时候|啥时候|何时|哪天|几月|谁|哪个(?:部门|单位|机构)|什么(?:部门|单位|机构))"
+    r"[^，,。？?]{0,4}?(?:印发|发布|公布|发)的?"
 )
 # words a question calls a document by, not part of its name
 _DOCUMENT_WORDS = re.compile(r"那篇|这篇|那份|这份|那个|这个|文章|文件|材料|报道|通知|的")

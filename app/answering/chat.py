@@ -112,6 +112,9 @@ OTHER_AREA_PART = "注意：以下是{quoted}的说法，不是{asked}整体的�
 OTHER_AREA_WHOLE = "注意：以下是{quoted}的说法，不是专门针对{asked}的。"
 ITEM_INDENT = "　"  # an item listed under a heading, on its own line
 NO_PUBLICATION_LINE = "文件中没有写明发布日期和发布单位。上一条回答引用的是："
+NO_PUBLICATION_LINE_NAMED = "文件中没有写明发布日期和发布单位。这份文件是："
+_ISSUING_NOTICE = re.compile(r"关于(?:印发|发布|转发)")  # 玉泉区人民政府办公室关于印发《…》的通知
+_ASKS_BY_WHOM = re.compile(r"谁|部门|单位|机构")
 NO_PUBLICATION_LINE_DATED = "文件正文中没有写明发布日期和发布单位，收录时登记的日期是{date}。上一条回答引用的是："
 WHERE_PART = "所在部分："
 WHERE_DOCUMENT = "出自："
@@ -267,8 +270,10 @@ class ChatService:
                 status, confidence = ("answered", 1.0) if part[1] is not None else ("related", 0.0)
             elif self._part_holding(evidence, scored) is not None:
                 status = "answered"  # which item of a part holds it: the outline says, under a quoted term found
-            elif self._issued(evidence) is not None:
-                status, confidence = "answered", 1.0  # when a document named was issued: its publication line
+            elif (document := self._issued_document(evidence)) is not None:
+                # when or by whom a document named was issued: its publication line, or that it has none
+                published = self._issuing_line(evidence, document) is not None
+                status, confidence = ("answered", 1.0) if published else ("related", 0.0)
             elif status != "answered" and self._counted_list(evidence) is not None:
                 status, confidence = "answered", 1.0  # 五大工程都有啥: the five lines naming one, in a document
             elif status != "answered" and self._part_named(evidence, scored) is not None:
@@ -499,26 +504,42 @@ class ChatService:
             )
         return (*cite([(lead(chunk.metadata), [quote])]), "answered")
 
-    def _issued(self, evidence: Evidence) -> Quote | None:
-        """For a question asking when a document it names was issued (玉泉区教育十四五规划是哪天发布的): the
-        publication line of the first retrieved document whose title holds at least ``_TITLE_SHARE`` of the
-        character pairs naming it (places left out: 十四五教育规划); None for any other question, or when that
-        document has no such line."""
+    def _issued_document(self, evidence: Evidence) -> Chunk | None:
+        """For a question asking when or by whom a document it names was issued (玉泉区教育十四五规划是哪天发布的,
+        乌海那篇文件是谁发布的): a passage of the first retrieved document whose title holds at least
+        ``_TITLE_SHARE`` of the character pairs naming it (places left out: 十四五教育规划), or, named by its place
+        alone, the one retrieved document of that place; None for any other question or when none is found."""
         named = issued_document(evidence.query)
         if named is None:
             return None
-        pairs = content_bigrams(self.search.retriever.gazetteer.strip_places(named))
-        for hit in evidence.hits:
-            title = content_bigrams(hit.chunk.metadata.title or "")
-            if pairs and len(pairs & title) >= _TITLE_SHARE * len(pairs):
-                return self._publication_line(hit.chunk)
-        return None
+        retriever = self.search.retriever
+        pairs = content_bigrams(retriever.gazetteer.strip_places(named))
+        if pairs:
+            titled = (
+                h
+                for h in evidence.hits
+                if len(pairs & content_bigrams(h.chunk.metadata.title or "")) >= _TITLE_SHARE * len(pairs)
+            )
+            return next((h.chunk for h in titled), None)
+        places = retriever.named_places(named)
+        of_place = {
+            h.chunk.doc_id: h.chunk
+            for h in evidence.hits
+            if any(split_region(h.chunk.metadata.region or "")[: len(p)] == p for p in places)
+        }
+        return next(iter(of_place.values())) if len(of_place) == 1 else None
 
-    def _publication_line(self, chunk: Chunk) -> Quote | None:
-        """The line of ``chunk``'s document that says when and by whom it was published (发布日期: … 来源: …)."""
-        for c in self.document(chunk.doc_id):
-            for at, line in _lines(c.text):
-                if PUBLICATION_LINE.search(line):
+    def _issuing_line(self, evidence: Evidence, document: Chunk) -> Quote | None:
+        """The line answering when or by whom ``document`` (a passage of it) was issued, as the question asks."""
+        return self._publication_line(document, by_whom=bool(_ASKS_BY_WHOM.search(evidence.query)))
+
+    def _publication_line(self, chunk: Chunk, by_whom: bool = False) -> Quote | None:
+        """The line of ``chunk``'s document that says when and by whom it was published (发布日期: … 来源: …); asked
+        by whom, the notice issuing it first, which names the body in full (玉泉区人民政府办公室关于印发…的通知)."""
+        lines = [(c, at, line) for c in self.document(chunk.doc_id) for at, line in _lines(c.text)]
+        for pattern in (_ISSUING_NOTICE, PUBLICATION_LINE) if by_whom else (PUBLICATION_LINE,):
+            for c, at, line in lines:
+                if pattern.search(line):
                     return _verbatim(c, at, at + len(line))
         return None
 
@@ -608,6 +629,14 @@ class ChatService:
         analysis = evidence.analysis
         thresholds = self.model.thresholds
         hedge = HEDGES.get(analysis.answer_type, HEDGES["other"])
+        if (document := self._issued_document(evidence)) is not None:  # 玉泉区教育十四五规划是哪天发布的
+            if (published := self._issuing_line(evidence, document)) is not None:  # 发布日期: 2022-07-04 …
+                return cite([(lead(document.metadata), [published])])
+            first = self.document(document.doc_id)[0]
+            at, line = next(_lines(first.text))  # no such line (乌海…): it says so, and which document it is
+            return cite(
+                [(NO_PUBLICATION_LINE_NAMED, []), (lead(first.metadata), [_verbatim(first, at, at + len(line))])]
+            )
         if len(analysis.places) > 1 and not analysis.asks_source:  # 昆区和康巴什哪个…: each place named, in turn
             named, unsaid = self._per_place(scored, analysis)
             if len(named) > 1 or (named and unsaid):
@@ -667,8 +696,6 @@ class ChatService:
             if part[0] is None:  # items of the document itself, which has no title line (乌海…第三点)
                 return cite([(lead(meta), [item])])
             return cite([(lead(meta), [part[0]]), (ITEM_INDENT, [item])])
-        if (issued := self._issued(evidence)) is not None:  # 玉泉区教育十四五规划是哪天发布的: 发布日期: 2022-07-04
-            return cite([(lead(issued.candidate.hit.chunk.metadata), [issued])])
         if (holding := self._part_holding(evidence, scored)) is not None:  # 放在“六大工程”哪一项: 一是实施领航工程
             meta = holding[0].candidate.hit.chunk.metadata
             held = [(ITEM_INDENT, [holding[1]]), (ITEM_INDENT, [trim(holding[2], analysis)])]

@@ -8,6 +8,7 @@ import pytest
 
 from app.answering.chat import (
     HEDGES,
+    NO_PUBLICATION_LINE_NAMED,
     NO_SOURCE,
     PAST_THE_LIST,
     PER_REGION_HINT,
@@ -595,6 +596,16 @@ class TestFollowUps:
             assert_citations_resolve(answer, service)
         # a plan the document mentions is not the document: its date is not the document's
         assert "发布日期" not in chat.ask("玉泉区社区教育行动计划是哪年出台的？").answer
+        # by whom: the notice issuing it names the body in full
+        who = chat.ask("玉泉区教育“十四五”规划是哪个单位印发的？")
+        assert who.status == "answered" and "玉泉区人民政府办公室关于印发" in who.answer
+        # a document named by its place alone, with no publication line (outsider probe, session 14: refused as
+        # if the corpus had nothing on it): it says so, and which document it is
+        for question in ("乌海的文件是谁发布的？", "乌海那篇文件是什么时候发布的"):
+            unsaid = chat.ask(question)
+            assert unsaid.status == "related" and unsaid.answer.startswith(NO_PUBLICATION_LINE_NAMED)
+            assert "《乌海市教育局推动教育高质量发展》" in unsaid.answer
+            assert_citations_resolve(unsaid, service)
 
     def test_where_a_claim_in_other_words_is_said_is_where_the_documents_say_it_or_nowhere(
         self, chat: ChatService, service: SearchService
