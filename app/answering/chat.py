@@ -79,7 +79,7 @@ from ingest.clean import PUBLICATION_LINE
 from ingest.models import Chunk
 from ingest.zh.places import region_tier, split_region
 from ingest.zh.script import to_simplified
-from ingest.zh.sentences import heading_of, split_sentences
+from ingest.zh.sentences import heading_of, split_sentences, without_mark
 from ingest.zh.stages import stage_words_in
 from ingest.zh.synonyms import Lexicon
 
@@ -152,10 +152,6 @@ _ITEM_MARK = re.compile(
     r"^(?:(?P<shi>[一二三四五六七八九十]+是)|(?P<paren>[（(][一二三四五六七八九十\d]+[）)])|(?P<dot>\d+[.．、](?!\d)))"
 )
 _OPENING_CLAUSE = re.compile(r"[^，,：:。；;！？]{2,40}")
-# a heading's numbering, before the words that name the part (四、保障措施, (一)强化组织保障, 专栏3:学前教育普惠工程)
-_HEADING_MARK = re.compile(
-    r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|专栏\d+[:：]?)\s*"
-)
 _PART_WORDS = 4  # characters: the fewest of a heading's words that name a part when a question holds them
 # a paragraph opening with a short sentence of its own that names it, then its body (全区幼儿园布局改善项目。“十四五”…)
 _LEAD_SENTENCE = re.compile(r"[^，,：:。；;！？]{2,16}(?=。.)")
@@ -900,7 +896,7 @@ class ChatService:
                     continue
                 mark = _ITEM_MARK.match(line)
                 if not mark:
-                    if lead := _LEAD_SENTENCE.match(line):
+                    if not items and (lead := _LEAD_SENTENCE.match(line)):  # only wanted while no item is marked
                         named.setdefault(lead.group(0), _verbatim(c, at, at + len(lead.group(0))))
                     continue
                 style = _mark_style(mark)
@@ -1128,7 +1124,7 @@ def _item_number(mark: str) -> int:
 def _part_words(text: str) -> str:
     """The words naming a part of a document in its heading or item line, without numbering or dashes (四、保障措施:
     保障措施; ——坚持改革创新: 坚持改革创新)."""
-    return _HEADING_MARK.sub("", text.strip()).strip("—-　 ")
+    return without_mark(text.strip()).strip("—-　 ")
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

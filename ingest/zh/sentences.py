@@ -38,6 +38,15 @@ def heading_of(line: str) -> tuple[int, str] | None:
     return None
 
 
+def without_mark(line: str) -> str:
+    """``line`` without the numbering mark a heading opens with (四、保障措施 → 保障措施; 专栏3:学前教育普惠工程 →
+    学前教育普惠工程); the line itself when it opens with none."""
+    for _, pattern in HEADING_LEVELS:
+        if found := pattern.match(line):
+            return line[found.end() :].lstrip(":： ")
+    return line
+
+
 def pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """Non-blank pieces of ``text[start:end]`` matched by ``pattern``, trimmed of spaces."""
     out = []

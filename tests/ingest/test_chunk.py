@@ -12,7 +12,7 @@ from ingest.chunk import PolicyTextSplitter, chunk_document
 from ingest.load import load_file
 from ingest.models import DocumentMetadata
 from ingest.pipeline import prepare_document
-from ingest.zh.sentences import heading_of
+from ingest.zh.sentences import heading_of, without_mark
 from tests.conftest import corpus_file
 
 
@@ -64,6 +64,13 @@ class TestHeadings:
     )
     def test_levels(self, line: str, expected) -> None:
         assert heading_of(line) == expected
+
+    def test_the_words_after_the_mark_name_the_part(self) -> None:
+        assert without_mark("四、保障措施") == "保障措施"
+        assert without_mark("（四）推进义务教育优质均衡发展") == "推进义务教育优质均衡发展"
+        assert without_mark("专栏4:义务教育优质均衡发展工程") == "义务教育优质均衡发展工程"
+        assert without_mark("(1)学位不足,布局不合理") == "学位不足,布局不合理"
+        assert without_mark("17.4亿元投入教育") == "17.4亿元投入教育"  # no mark: the line itself
 
 
 def test_rejects_bad_sizes() -> None:
